@@ -1,0 +1,54 @@
+// The one C entry point over ZXing-C++ 1.4: C++ types and exceptions stay in this file.
+#define ZX_USE_UTF8 1
+#include "czxing.h"
+#include <ZXing/ReadBarcode.h>
+#include <cstdlib>
+#include <cstring>
+#include <exception>
+
+extern "C" int czxing_read_qr(const uint8_t *pixels, int width, int height, int row_stride,
+                              int try_harder, int max_symbols, czxing_symbol **symbols,
+                              char *error, size_t error_size) {
+    *symbols = nullptr;
+    try {
+        ZXing::ImageView view(pixels, width, height, ZXing::ImageFormat::Lum, row_stride, 1);
+        ZXing::DecodeHints hints;
+        hints.setFormats(ZXing::BarcodeFormat::QRCode);
+        hints.setTryHarder(try_harder != 0);
+        hints.setTryRotate(try_harder != 0);
+        hints.setTryDownscale(try_harder != 0);
+        hints.setMaxNumberOfSymbols(static_cast<uint8_t>(max_symbols > 255 ? 255 : max_symbols));
+        auto results = ZXing::ReadBarcodes(view, hints);
+        int count = 0;
+        for (const auto &r : results) if (r.isValid()) ++count;
+        if (count == 0) return 0;
+        auto *out = static_cast<czxing_symbol *>(std::calloc(count, sizeof(czxing_symbol)));
+        if (!out) return -1;
+        int i = 0;
+        for (const auto &r : results) {
+            if (!r.isValid()) continue;
+            const auto &b = r.bytes();
+            out[i].length = b.size();
+            out[i].bytes = static_cast<uint8_t *>(std::malloc(b.size() > 0 ? b.size() : 1));
+            if (b.size() > 0) std::memcpy(out[i].bytes, b.data(), b.size());
+            const auto &q = r.position();
+            out[i].centre_x = (q.topLeft().x + q.topRight().x + q.bottomRight().x + q.bottomLeft().x) / 4;
+            out[i].centre_y = (q.topLeft().y + q.topRight().y + q.bottomRight().y + q.bottomLeft().y) / 4;
+            ++i;
+        }
+        *symbols = out;
+        return count;
+    } catch (const std::exception &e) {
+        if (error && error_size > 0) { std::strncpy(error, e.what(), error_size - 1); error[error_size - 1] = 0; }
+        return -1;
+    } catch (...) {
+        if (error && error_size > 0) { std::strncpy(error, "unknown ZXing exception", error_size - 1); error[error_size - 1] = 0; }
+        return -1;
+    }
+}
+
+extern "C" void czxing_free(czxing_symbol *symbols, int count) {
+    if (!symbols) return;
+    for (int i = 0; i < count; ++i) std::free(symbols[i].bytes);
+    std::free(symbols);
+}

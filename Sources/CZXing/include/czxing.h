@@ -1,0 +1,31 @@
+#ifndef CZXING_H
+#define CZXING_H
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// One decoded QR symbol: its payload bytes (as the symbol holds them) and its centre in pixels.
+typedef struct {
+    uint8_t *bytes;
+    size_t length;
+    int centre_x;
+    int centre_y;
+} czxing_symbol;
+
+/// Reads every QR code in an 8-bit grayscale image with ZXing-C++.
+/// `try_harder` enables ZXing's slower, more thorough search (rotation, downscaling).
+/// Returns the number of symbols written to `*symbols` (an array the caller frees with
+/// czxing_free), or -1 when ZXing threw (the message is copied to `error`, NUL-terminated).
+int czxing_read_qr(const uint8_t *pixels, int width, int height, int row_stride, int try_harder,
+                   int max_symbols, czxing_symbol **symbols, char *error, size_t error_size);
+
+/// Frees what czxing_read_qr returned.
+void czxing_free(czxing_symbol *symbols, int count);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

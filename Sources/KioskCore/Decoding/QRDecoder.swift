@@ -1,0 +1,31 @@
+/// One QR symbol found in a frame.
+public struct DecodedSymbol: Equatable, Sendable {
+    /// The payload as the symbol carries it.
+    public var payload: [UInt8]
+    /// Where the symbol's centre is, in the coordinates of the frame given to the decoder.
+    public var centre: (x: Int, y: Int)
+    /// Which engine and pass found it ("zbar/full", "zxing/inverted", …): for logs and the benchmark.
+    public var foundBy: String
+
+    public init(payload: [UInt8], centre: (x: Int, y: Int), foundBy: String) {
+        self.payload = payload
+        self.centre = centre
+        self.foundBy = foundBy
+    }
+
+    /// The payload as text (pass tokens are ASCII base45); invalid UTF-8 is repaired, not dropped.
+    public var text: String { String(decoding: payload, as: UTF8.self) }
+
+    public static func == (lhs: DecodedSymbol, rhs: DecodedSymbol) -> Bool {
+        lhs.payload == rhs.payload && lhs.centre == rhs.centre && lhs.foundBy == rhs.foundBy
+    }
+}
+
+/// Finds every QR code in a grayscale frame. Implementations own C decoder state that is
+/// reused across frames, so one instance serves one task at a time (the decode loop).
+public protocol QRDecoder: AnyObject {
+    /// A short name for logs and benchmarks.
+    var name: String { get }
+    /// Every QR payload in the frame, each once; empty when there is none.
+    func decode(_ frame: GrayImage) -> [DecodedSymbol]
+}

@@ -1,0 +1,33 @@
+internal import CZXing
+
+/// ZXing-C++ (Debian's libzxing 1.4) behind a one-function C shim. It reads many real-photo
+/// codes that zbar misses (blur, perspective, low resolution). Version 1.4 has no option for
+/// inverted codes: the cascade inverts the frame itself.
+public final class ZXingDecoder: QRDecoder {
+    public let name = "zxing"
+    private let tryHarder: Bool
+    private let maxSymbols: Int32
+
+    /// - Parameter tryHarder: ZXing's thorough mode (rotations, downscaling): slower.
+    public init(tryHarder: Bool = false, maxSymbols: Int = 4) {
+        self.tryHarder = tryHarder
+        self.maxSymbols = Int32(maxSymbols)
+    }
+
+    public func decode(_ frame: GrayImage) -> [DecodedSymbol] {
+        var symbols: UnsafeMutablePointer<czxing_symbol>? = nil
+        var message = [CChar](repeating: 0, count: 256)
+        let count = frame.pixels.withUnsafeBufferPointer { pixels in
+            czxing_read_qr(pixels.baseAddress, Int32(frame.width), Int32(frame.height), Int32(frame.stride),
+                           tryHarder ? 1 : 0, maxSymbols, &symbols, &message, message.count)
+        }
+        // A ZXing exception on one frame is a frame without a code, not a failure of the loop.
+        guard count > 0, let symbols else { return [] }
+        defer { czxing_free(symbols, count) }
+        return (0..<Int(count)).map { index in
+            let symbol = symbols[index]
+            let payload = Array(UnsafeBufferPointer(start: symbol.bytes, count: symbol.length))
+            return DecodedSymbol(payload: payload, centre: (Int(symbol.centre_x), Int(symbol.centre_y)), foundBy: name)
+        }
+    }
+}

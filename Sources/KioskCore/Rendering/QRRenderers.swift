@@ -1,0 +1,153 @@
+/// Drawing a `QRMatrix` for the places a pass is shown: a PNG for the app and e-mail, SVG for
+/// the web, half-block text for a terminal, ESC/POS raster for a receipt printer.
+extension QRMatrix {
+    /// The symbol as a gray image: `moduleSize` pixels a module, `quietZone` light modules around
+    /// it (the standard asks for 4).
+    public func image(moduleSize: Int = 8, quietZone: Int = 4) -> GrayImage {
+        let side = (size + 2 * quietZone) * moduleSize
+        var image = GrayImage(width: side, height: side, fill: 255)
+        image.pixels.withUnsafeMutableBufferPointer { pixels in
+            for y in 0..<size {
+                for x in 0..<size where self[x, y] {
+                    let left = (x + quietZone) * moduleSize
+                    let top = (y + quietZone) * moduleSize
+                    for row in top..<top + moduleSize {
+                        let start = row * side + left
+                        for index in start..<start + moduleSize { pixels[index] = 0 }
+                    }
+                }
+            }
+        }
+        return image
+    }
+
+    public func png(moduleSize: Int = 8, quietZone: Int = 4) throws(ImageError) -> [UInt8] {
+        try PNGCodec.encode(image(moduleSize: moduleSize, quietZone: quietZone))
+    }
+
+    /// A scalable SVG: one path, one horizontal run of dark modules per subpath, in module units.
+    public func svg(moduleSize: Int = 8, quietZone: Int = 4) -> String {
+        let side = size + 2 * quietZone
+        var path = ""
+        for y in 0..<size {
+            var x = 0
+            while x < size {
+                guard self[x, y] else { x += 1; continue }
+                let start = x
+                while x < size, self[x, y] { x += 1 }
+                path += "M\(start + quietZone) \(y + quietZone)h\(x - start)v1h-\(x - start)z"
+            }
+        }
+        let pixels = side * moduleSize
+        return """
+            <?xml version="1.0" encoding="UTF-8"?>
+            <svg xmlns="http://www.w3.org/2000/svg" width="\(pixels)" height="\(pixels)" \
+            viewBox="0 0 \(side) \(side)" shape-rendering="crispEdges">
+            <rect width="\(side)" height="\(side)" fill="#ffffff"/>
+            <path fill="#000000" d="\(path)"/>
+            </svg>
+
+            """
+    }
+
+    /// UTF-8 half blocks, two module rows a text line. Light modules are drawn as blocks, as on a
+    /// terminal with light text on a dark background (the usual console), so a phone camera sees
+    /// dark modules on light. `darkOnLight: true` is for terminals with dark text on light.
+    public func text(quietZone: Int = 2, darkOnLight: Bool = false) -> String {
+        let side = size + 2 * quietZone
+        func lit(_ x: Int, _ y: Int) -> Bool {
+            let mx = x - quietZone, my = y - quietZone
+            let dark = mx >= 0 && my >= 0 && mx < size && my < size && self[mx, my]
+            return darkOnLight ? dark : !dark
+        }
+        var out = ""
+        var y = 0
+        while y < side {
+            for x in 0..<side {
+                let top = lit(x, y)
+                let bottom = y + 1 < side ? lit(x, y + 1) : !darkOnLight
+                let block: String = switch (top, bottom) {
+                case (true, true): "█"
+                case (true, false): "▀"
+                case (false, true): "▄"
+                case (false, false): " "
+                }
+                out += block
+            }
+            out += "\n"
+            y += 2
+        }
+        return out
+    }
+}
+
+/// Thermal receipt printer raster output (ESC/POS `GS v 0`), the command Epson-compatible
+/// 58 mm and 80 mm printers share for bitmaps.
+public enum ESCPOS {
+    public enum PaperWidth: Int, Sendable, CaseIterable {
+        /// Printable dots a line at 203 dpi.
+        case mm58 = 384
+        case mm80 = 576
+    }
+
+    /// `ESC @`: reset the printer to its defaults.
+    static let initialize: [UInt8] = [0x1B, 0x40]
+    /// `ESC a 1`: centre what follows.
+    static let centre: [UInt8] = [0x1B, 0x61, 0x01]
+    /// `ESC d 4`: print and feed four lines, so the code clears the tear bar.
+    static let feed: [UInt8] = [0x1B, 0x64, 0x04]
+    /// `GS V 1`: partial cut, ignored by printers without a cutter.
+    static let partialCut: [UInt8] = [0x1D, 0x56, 0x01]
+
+    /// A `GS v 0` raster of `image` (dark pixels print), rows padded to whole bytes.
+    public static func raster(_ image: GrayImage, threshold: UInt8 = 128) -> [UInt8] {
+        let bytesPerRow = (image.width + 7) / 8
+        var out: [UInt8] = [0x1D, 0x76, 0x30, 0x00,
+                            UInt8(bytesPerRow & 0xFF), UInt8(bytesPerRow >> 8),
+                            UInt8(image.height & 0xFF), UInt8(image.height >> 8)]
+        out.reserveCapacity(out.count + bytesPerRow * image.height)
+        for y in 0..<image.height {
+            for byteIndex in 0..<bytesPerRow {
+                var byte: UInt8 = 0
+                for bit in 0..<8 {
+                    let x = byteIndex * 8 + bit
+                    if x < image.width, image[x, y] < threshold { byte |= 0x80 >> UInt8(bit) }
+                }
+                out.append(byte)
+            }
+        }
+        return out
+    }
+
+    /// A whole print job for one code: reset, centre, the raster (modules as large as the paper
+    /// allows, at most `maxModuleDots`), feed and, when asked, cut.
+    public static func job(for matrix: QRMatrix, paper: PaperWidth = .mm58, maxModuleDots: Int = 8,
+                           quietZone: Int = 4, cut: Bool = false) -> [UInt8] {
+        let modulesWide = matrix.size + 2 * quietZone
+        let dots = max(1, min(maxModuleDots, paper.rawValue / modulesWide))
+        var job = initialize + centre
+        job += raster(matrix.image(moduleSize: dots, quietZone: quietZone))
+        job += feed
+        if cut { job += partialCut }
+        return job
+    }
+
+    /// Reads the first `GS v 0` raster of a job back into an image (printed dots are black):
+    /// how the tests check a job without a printer.
+    public static func decodeRaster(_ job: [UInt8]) -> GrayImage? {
+        guard let start = job.indices.first(where: { index in
+            index + 8 <= job.count && job[index] == 0x1D && job[index + 1] == 0x76 && job[index + 2] == 0x30
+        }) else { return nil }
+        let bytesPerRow = Int(job[start + 4]) | Int(job[start + 5]) << 8
+        let height = Int(job[start + 6]) | Int(job[start + 7]) << 8
+        let data = start + 8
+        guard bytesPerRow > 0, height > 0, data + bytesPerRow * height <= job.count else { return nil }
+        var image = GrayImage(width: bytesPerRow * 8, height: height, fill: 255)
+        for y in 0..<height {
+            for x in 0..<bytesPerRow * 8 where job[data + y * bytesPerRow + x / 8] & (0x80 >> UInt8(x % 8)) != 0 {
+                image[x, y] = 0
+            }
+        }
+        return image
+    }
+}
