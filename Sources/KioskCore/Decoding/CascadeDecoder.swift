@@ -1,0 +1,97 @@
+import Foundation
+
+/// The kiosk's QR decoder: a cascade of passes (engine × image transform) under a per-frame
+/// time budget.
+///
+/// Most frames hold no code, so what an empty frame costs is what the box pays all day. The
+/// first pass (the cheapest that finds the most, by measurement: ZXing on the full frame) runs
+/// on every frame; the others take turns on the following frames, as many as fit in the
+/// budget, so a code held up for a fraction of a second meets every pass while no frame costs
+/// more than the camera's frame interval. `scan` (one image file, no budget) runs them all.
+public final class CascadeDecoder: QRDecoder {
+    public let name = "cascade"
+
+    /// The default order, from the benchmark (`kioskd bench decode --passes`, see
+    /// docs/PERFORMANCE.md): each later pass finds codes the earlier ones miss.
+    public static let defaultPasses: [DecodePass] = [
+        .zxingFull,          // fast path: nearly everything, ~1 ms at 480p, ~2.5 ms at 720p
+        .zxingInverted,      // dark-mode screens
+        .zbarHalf,           // heavy noise, glare, big blurred codes: zbar's strengths
+        .zxingHarder,        // small and distant codes
+        .zbarBinarised,      // uneven light
+        .zxingInvertedHalf,  // blurred dark-mode codes
+        .zbarFull,           // small codes zxing misses; expensive at 720p, runs when it fits
+    ]
+
+    public let passes: [DecodePass]
+    /// Milliseconds one frame may spend in the cascade (live mode).
+    public let budget: Double
+    private let engines = DecodeEngines()
+    /// Running estimate of each pass's cost at the current frame size, in ms.
+    private var estimates: [DecodePass: Double] = [:]
+    private var estimatedSize = (width: 0, height: 0)
+    /// Where the rotation over the secondary passes resumes on the next frame.
+    private var nextSecondary = 0
+
+    /// - Parameters:
+    ///   - budget: per-frame time budget in milliseconds for the live path.
+    public init(passes: [DecodePass] = CascadeDecoder.defaultPasses, budget: Double = 12) {
+        precondition(!passes.isEmpty, "a cascade needs at least one pass")
+        self.passes = passes
+        self.budget = budget
+    }
+
+    /// The live path: the first pass, then secondary passes in rotation while they fit the budget.
+    public func decode(_ frame: GrayImage) -> [DecodedSymbol] {
+        if (frame.width, frame.height) != estimatedSize {
+            estimates = [:]
+            estimatedSize = (frame.width, frame.height)
+        }
+        engines.beginFrame()
+        let start = ContinuousClock.now
+        var found = timed(passes[0], frame)
+        // One round over the secondary passes at most, resuming where the last frame stopped;
+        // a pass that does not fit what is left of the budget is skipped, not waited for.
+        let secondaries = passes.count - 1
+        var considered = 0
+        while found.isEmpty, considered < secondaries {
+            let pass = passes[1 + nextSecondary]
+            nextSecondary = (nextSecondary + 1) % secondaries
+            considered += 1
+            let spent = Self.milliseconds(since: start)
+            // An unmeasured pass runs when half the budget is left, so that it gets measured.
+            let cost = estimates[pass] ?? budget / 2
+            if spent + cost <= budget { found = timed(pass, frame) }
+        }
+        return Self.unique(found)
+    }
+
+    /// The whole cascade on one image, no budget: for `kioskd scan` and one-off checks.
+    public func decodeThoroughly(_ frame: GrayImage) -> [DecodedSymbol] {
+        engines.beginFrame()
+        for pass in passes {
+            let found = engines.run(pass, on: frame)
+            if !found.isEmpty { return Self.unique(found) }
+        }
+        return []
+    }
+
+    private func timed(_ pass: DecodePass, _ frame: GrayImage) -> [DecodedSymbol] {
+        let start = ContinuousClock.now
+        let found = engines.run(pass, on: frame)
+        let cost = Self.milliseconds(since: start)
+        estimates[pass] = estimates[pass].map { 0.8 * $0 + 0.2 * cost } ?? cost
+        return found
+    }
+
+    public static func milliseconds(since start: ContinuousClock.Instant) -> Double {
+        let elapsed = ContinuousClock.now - start
+        return Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+    }
+
+    /// One symbol per payload (two passes, or two engines, may find the same code).
+    static func unique(_ symbols: [DecodedSymbol]) -> [DecodedSymbol] {
+        var seen = Set<[UInt8]>()
+        return symbols.filter { seen.insert($0.payload).inserted }
+    }
+}

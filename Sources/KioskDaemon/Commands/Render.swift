@@ -1,0 +1,2 @@
+import ArgumentParser
+extension Kioskd { struct Render: AsyncParsableCommand {} }
