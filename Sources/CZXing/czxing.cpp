@@ -7,7 +7,7 @@
 #include <exception>
 
 extern "C" int czxing_read_qr(const uint8_t *pixels, int width, int height, int row_stride,
-                              int try_harder, int max_symbols, czxing_symbol **symbols,
+                              int try_harder, int binarizer, int max_symbols, czxing_symbol **symbols,
                               char *error, size_t error_size) {
     *symbols = nullptr;
     try {
@@ -17,6 +17,11 @@ extern "C" int czxing_read_qr(const uint8_t *pixels, int width, int height, int 
         hints.setTryHarder(try_harder != 0);
         hints.setTryRotate(try_harder != 0);
         hints.setTryDownscale(try_harder != 0);
+        switch (binarizer) {
+        case 1: hints.setBinarizer(ZXing::Binarizer::GlobalHistogram); break;
+        case 2: hints.setBinarizer(ZXing::Binarizer::FixedThreshold); break;
+        default: hints.setBinarizer(ZXing::Binarizer::LocalAverage); break;
+        }
         hints.setMaxNumberOfSymbols(static_cast<uint8_t>(max_symbols > 255 ? 255 : max_symbols));
         auto results = ZXing::ReadBarcodes(view, hints);
         int count = 0;

@@ -17,10 +17,11 @@ typedef struct {
 
 /// Reads every QR code in an 8-bit grayscale image with ZXing-C++.
 /// `try_harder` enables ZXing's slower, more thorough search (rotation, downscaling).
+/// `binarizer`: 0 local average (ZXing's default), 1 global histogram, 2 fixed threshold 127.
 /// Returns the number of symbols written to `*symbols` (an array the caller frees with
 /// czxing_free), or -1 when ZXing threw (the message is copied to `error`, NUL-terminated).
 int czxing_read_qr(const uint8_t *pixels, int width, int height, int row_stride, int try_harder,
-                   int max_symbols, czxing_symbol **symbols, char *error, size_t error_size);
+                   int binarizer, int max_symbols, czxing_symbol **symbols, char *error, size_t error_size);
 
 /// Frees what czxing_read_qr returned.
 void czxing_free(czxing_symbol *symbols, int count);

@@ -16,6 +16,7 @@ public final class CascadeDecoder: QRDecoder {
     public static let defaultPasses: [DecodePass] = [
         .zxingFull,          // fast path: nearly everything, ~1 ms at 480p, ~2.5 ms at 720p
         .zxingInverted,      // dark-mode screens
+        .zbarSharpenedHalf,  // defocus and motion blur
         .zbarHalf,           // heavy noise, glare, big blurred codes: zbar's strengths
         .zxingHarder,        // small and distant codes
         .zbarBinarised,      // uneven light
@@ -35,7 +36,7 @@ public final class CascadeDecoder: QRDecoder {
 
     /// - Parameters:
     ///   - budget: per-frame time budget in milliseconds for the live path.
-    public init(passes: [DecodePass] = CascadeDecoder.defaultPasses, budget: Double = 12) {
+    public init(passes: [DecodePass] = CascadeDecoder.defaultPasses, budget: Double = 14) {
         precondition(!passes.isEmpty, "a cascade needs at least one pass")
         self.passes = passes
         self.budget = budget

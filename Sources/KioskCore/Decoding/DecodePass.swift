@@ -23,6 +23,10 @@ public enum DecodePass: String, Sendable, CaseIterable {
     case zxingInvertedHalf = "zxing/inverted-half"
     /// ZXing's thorough mode on the full frame.
     case zxingHarder = "zxing/harder"
+    /// ZXing on the sharpened (unsharp-masked) frame: defocus and motion blur.
+    case zxingSharpened = "zxing/sharpened"
+    /// zbar on the sharpened half frame.
+    case zbarSharpenedHalf = "zbar/sharpened-half"
 }
 
 /// The engines and scratch state the passes share; one per decode loop.
@@ -74,6 +78,10 @@ final class DecodeEngines {
             found = zxing.decode(half(of: frame).inverted()); factor = 2
         case .zxingHarder:
             found = zxingHarder.decode(frame)
+        case .zxingSharpened:
+            found = zxing.decode(frame.sharpened())
+        case .zbarSharpenedHalf:
+            found = zbar.decode(half(of: frame).sharpened(radius: 1, amount: 2)); factor = 2
         }
         return found.map { symbol in
             var symbol = symbol

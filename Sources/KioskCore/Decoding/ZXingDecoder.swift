@@ -7,10 +7,21 @@ public final class ZXingDecoder: QRDecoder {
     public let name = "zxing"
     private let tryHarder: Bool
     private let maxSymbols: Int32
+    private let binarizer: Binarizer
+
+    /// How ZXing turns gray into black and white.
+    public enum Binarizer: Int32, Sendable {
+        /// Threshold from the neighbourhood: uneven light (ZXing's default).
+        case localAverage = 0
+        /// One threshold from the histogram's valley: soft, blurred edges.
+        case globalHistogram = 1
+        case fixedThreshold = 2
+    }
 
     /// - Parameter tryHarder: ZXing's thorough mode (rotations, downscaling): slower.
-    public init(tryHarder: Bool = false, maxSymbols: Int = 4) {
+    public init(tryHarder: Bool = false, binarizer: Binarizer = .localAverage, maxSymbols: Int = 4) {
         self.tryHarder = tryHarder
+        self.binarizer = binarizer
         self.maxSymbols = Int32(maxSymbols)
     }
 
@@ -19,7 +30,7 @@ public final class ZXingDecoder: QRDecoder {
         var message = [CChar](repeating: 0, count: 256)
         let count = frame.pixels.withUnsafeBufferPointer { pixels in
             czxing_read_qr(pixels.baseAddress, Int32(frame.width), Int32(frame.height), Int32(frame.stride),
-                           tryHarder ? 1 : 0, maxSymbols, &symbols, &message, message.count)
+                           tryHarder ? 1 : 0, binarizer.rawValue, maxSymbols, &symbols, &message, message.count)
         }
         // A ZXing exception on one frame is a frame without a code, not a failure of the loop.
         guard count > 0, let symbols else { return [] }

@@ -39,7 +39,7 @@ extension Kioskd.Bench {
         var passes = false
 
         @Option(help: "Per-frame time budget of the live cascade, in milliseconds.")
-        var budget: Double = 12
+        var budget: Double = 14
 
         @Option(help: "Frames a code stays in view in the live simulation (30 fps: 10 frames = 1/3 s).")
         var framesInView = 10

@@ -1,0 +1,131 @@
+/// One frame from a source, numbered from 1 in arrival order.
+public struct Frame: Sendable {
+    public let number: Int
+    public let image: GrayImage
+}
+
+/// Where frames come from: a camera, a raw stream, image files, a synthetic scene. The decode
+/// loop pulls one frame at a time; `nil` is the end of the stream.
+///
+/// A frame that arrives damaged (a corrupt JPEG, a file that cannot be decoded) is thrown as
+/// `FrameSourceError.badFrame`: the caller logs it and asks for the next one. Any other error
+/// ends the stream.
+public protocol FrameSource {
+    mutating func nextFrame() throws(FrameSourceError) -> Frame?
+}
+
+public enum FrameSourceError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// This frame is unusable; the stream goes on.
+    case badFrame(number: Int, reason: String)
+    /// The stream ended in the middle of a frame.
+    case truncatedFrame(number: Int, expected: Int, actual: Int)
+    /// A frame larger than any camera sends: the stream is not what it was said to be.
+    case oversizedFrame(number: Int, limit: Int)
+    /// The source cannot be read at all.
+    case unreadable(String)
+
+    public var description: String {
+        switch self {
+        case .badFrame(let number, let reason): "frame \(number): \(reason)"
+        case .truncatedFrame(let number, let expected, let actual):
+            "frame \(number) is truncated: \(actual) of \(expected) bytes (wrong --size or --raw format?)"
+        case .oversizedFrame(let number, let limit): "frame \(number) exceeds \(limit) bytes: not an MJPEG stream?"
+        case .unreadable(let reason): reason
+        }
+    }
+}
+
+/// Raw pixel formats that USB (UVC) cameras deliver uncompressed.
+public enum RawPixelFormat: String, Sendable, CaseIterable {
+    /// 8-bit luma only (V4L2 GREY, zbar's Y800): one byte a pixel.
+    case gray
+    /// YUYV 4:2:2 (V4L2 YUYV): Y0 U Y1 V, two bytes a pixel; the decoders need only Y.
+    case yuyv
+
+    public var bytesPerPixel: Int { self == .gray ? 1 : 2 }
+}
+
+/// Fixed-size frames back to back on a file descriptor: a dump file, a FIFO fed by a capture
+/// tool, or standard input.
+public struct RawFrameStream: FrameSource {
+    public let format: RawPixelFormat
+    public let width: Int
+    public let height: Int
+    private let fd: Int32
+    private let ownsDescriptor: Bool
+    private var buffer: [UInt8]
+    private var count = 0
+
+    public var frameBytes: Int { width * height * format.bytesPerPixel }
+
+    /// Reads from `path`, or standard input for "-".
+    public init(path: String, format: RawPixelFormat, width: Int, height: Int) throws(FrameSourceError) {
+        guard width > 0, height > 0, width <= GrayImage.maxDimension, height <= GrayImage.maxDimension,
+              format != .yuyv || width % 2 == 0 else {
+            throw .unreadable("invalid frame size \(width)x\(height) for \(format.rawValue)")
+        }
+        if path == "-" {
+            fd = 0
+            ownsDescriptor = false
+        } else {
+            do { fd = try System.openForReading(path) } catch {
+                throw .unreadable("\(error)")
+            }
+            ownsDescriptor = true
+        }
+        self.format = format
+        self.width = width
+        self.height = height
+        buffer = [UInt8](repeating: 0, count: width * height * format.bytesPerPixel)
+    }
+
+    public mutating func nextFrame() throws(FrameSourceError) -> Frame? {
+        let expected = frameBytes
+        let descriptor = fd
+        let got: Int
+        do {
+            got = try buffer.withUnsafeMutableBytes { raw in
+                try System.readFully(descriptor, into: raw, count: expected)
+            }
+        } catch {
+            throw .unreadable("\(error)")
+        }
+        if got == 0 { return nil }
+        count += 1
+        guard got == expected else { throw .truncatedFrame(number: count, expected: expected, actual: got) }
+        let luma: [UInt8]
+        switch format {
+        case .gray:
+            luma = buffer
+        case .yuyv:
+            var y = [UInt8](repeating: 0, count: width * height)
+            buffer.withUnsafeBufferPointer { source in
+                y.withUnsafeMutableBufferPointer { target in
+                    for index in 0..<target.count { target[index] = source[2 * index] }
+                }
+            }
+            luma = y
+        }
+        return Frame(number: count, image: GrayImage(uncheckedWidth: width, height: height, pixels: luma))
+    }
+
+    public func close() { if ownsDescriptor { System.close(fd) } }
+}
+
+/// Image files, one frame each: `kioskd scan FILE...` and recorded test frames.
+public struct ImageFileSource: FrameSource {
+    private let paths: [String]
+    private var index = 0
+
+    public init(paths: [String]) { self.paths = paths }
+
+    public mutating func nextFrame() throws(FrameSourceError) -> Frame? {
+        guard index < paths.count else { return nil }
+        index += 1
+        do {
+            return Frame(number: index, image: try ImageFile.read(path: paths[index - 1]))
+        } catch {
+            throw .badFrame(number: index, reason: "\(paths[index - 1]): \(error)")
+        }
+    }
+}
