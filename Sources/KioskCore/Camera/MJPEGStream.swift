@@ -119,6 +119,10 @@ enum JPEGFrameSplitter {
                 return .corrupt(resumeAt: position, reason: "JPEG frame cut short by the next frame")
             case 0x01, 0xD0...0xD7:
                 position += 2
+            case 0x00...0xBF:
+                // Not a JPEG marker: the frame is damaged; resume at the next start of image.
+                let next = startOfImage(in: bytes, from: position)
+                return .corrupt(resumeAt: next ?? bytes.count, reason: "invalid JPEG marker 0x\(String(marker, radix: 16)) at byte \(position)")
             default:
                 guard position + 3 < bytes.count else { return .needMore }
                 let length = Int(bytes[position + 2]) << 8 | Int(bytes[position + 3])
