@@ -24,9 +24,30 @@ public final class CascadeDecoder: QRDecoder {
         .zbarFull,           // small codes zxing misses; expensive at 720p, runs when it fits
     ]
 
+    /// How long one frame may spend in the live cascade.
+    public enum FrameBudget: Sendable, Equatable {
+        /// The same number of milliseconds whatever the frame size.
+        case fixed(milliseconds: Double)
+        /// Proportional to the frame's pixels: passes cost about that, and a small frame
+        /// should cost proportionally less.
+        case perMegapixel(milliseconds: Double)
+
+        /// The default: 16 ms a megapixel, 14.7 ms at 1280×720 and 4.9 ms at 640×480, well
+        /// inside the 33 ms between two frames at 30 fps.
+        public static let standard = FrameBudget.perMegapixel(milliseconds: 16)
+
+        func milliseconds(width: Int, height: Int) -> Double {
+            switch self {
+            case .fixed(let ms): ms
+            case .perMegapixel(let ms): ms * Double(width * height) / 1_000_000
+            }
+        }
+    }
+
     public let passes: [DecodePass]
-    /// Milliseconds one frame may spend in the cascade (live mode).
-    public let budget: Double
+    public let frameBudget: FrameBudget
+    /// Milliseconds for the current frame size.
+    private var budget: Double = 0
     private let engines = DecodeEngines()
     /// Running estimate of each pass's cost at the current frame size, in ms.
     private var estimates: [DecodePass: Double] = [:]
@@ -34,12 +55,15 @@ public final class CascadeDecoder: QRDecoder {
     /// Where the rotation over the secondary passes resumes on the next frame.
     private var nextSecondary = 0
 
-    /// - Parameters:
-    ///   - budget: per-frame time budget in milliseconds for the live path.
-    public init(passes: [DecodePass] = CascadeDecoder.defaultPasses, budget: Double = 14) {
+    public init(passes: [DecodePass] = CascadeDecoder.defaultPasses, budget: FrameBudget = .standard) {
         precondition(!passes.isEmpty, "a cascade needs at least one pass")
         self.passes = passes
-        self.budget = budget
+        self.frameBudget = budget
+    }
+
+    /// A fixed budget in milliseconds.
+    public convenience init(budget milliseconds: Double) {
+        self.init(budget: .fixed(milliseconds: milliseconds))
     }
 
     /// The live path: the first pass, then secondary passes in rotation while they fit the budget.
@@ -47,23 +71,30 @@ public final class CascadeDecoder: QRDecoder {
         if (frame.width, frame.height) != estimatedSize {
             estimates = [:]
             estimatedSize = (frame.width, frame.height)
+            budget = frameBudget.milliseconds(width: frame.width, height: frame.height)
         }
         engines.beginFrame()
         let start = ContinuousClock.now
         var found = timed(passes[0], frame)
-        // One round over the secondary passes at most, resuming where the last frame stopped;
-        // a pass that does not fit what is left of the budget is skipped, not waited for.
+        let afterFirstPass = Self.milliseconds(since: start)
+        // One round over the secondary passes at most. A pass that does not fit what is left of
+        // the budget is skipped, and the next frame starts with it, so that every pass that can
+        // fit a frame at all gets its turn within a round of frames.
         let secondaries = passes.count - 1
-        var considered = 0
-        while found.isEmpty, considered < secondaries {
-            let pass = passes[1 + nextSecondary]
-            nextSecondary = (nextSecondary + 1) % secondaries
-            considered += 1
-            let spent = Self.milliseconds(since: start)
+        var resumeAt: Int?
+        var index = nextSecondary
+        for _ in 0..<secondaries where found.isEmpty {
+            let pass = passes[1 + index]
             // An unmeasured pass runs when half the budget is left, so that it gets measured.
             let cost = estimates[pass] ?? budget / 2
-            if spent + cost <= budget { found = timed(pass, frame) }
+            if Self.milliseconds(since: start) + cost <= budget {
+                found = timed(pass, frame)
+            } else if resumeAt == nil, afterFirstPass + cost <= budget {
+                resumeAt = index
+            }
+            index = (index + 1) % secondaries
         }
+        nextSecondary = resumeAt ?? index
         return Self.unique(found)
     }
 

@@ -1,0 +1,218 @@
+import Foundation
+import KioskCore
+import Testing
+
+/// Runs the built `kioskd` binary as an admin would, and checks output and exit status.
+struct Kioskd {
+    struct Result {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+        var lines: [String] { stdout.split(separator: "\n", omittingEmptySubsequences: false).dropLast().map(String.init) }
+    }
+
+    /// `kioskd` sits beside the test bundle in the build folder.
+    static let executable: URL = {
+        let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("kioskd")
+        if FileManager.default.isExecutableFile(atPath: beside.path) { return beside }
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        return root.appendingPathComponent(".build/debug/kioskd")
+    }()
+
+    static func run(_ arguments: [String], stdin: Data? = nil) throws -> Result {
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        let input = Pipe()
+        process.standardInput = stdin == nil ? FileHandle.nullDevice : input
+        try process.run()
+        if let stdin {
+            // Write from another thread: a large stream would fill the pipe while we wait.
+            let writer = input.fileHandleForWriting
+            Thread.detachNewThread { writer.write(stdin); try? writer.close() }
+        }
+        // Read both pipes to the end before waiting, so a chatty child never blocks.
+        let errorData = ErrorCollector(err.fileHandleForReading)
+        let output = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Result(status: process.terminationStatus, stdout: String(decoding: output, as: UTF8.self),
+                      stderr: String(decoding: errorData.wait(), as: UTF8.self))
+    }
+
+    /// Drains a pipe on its own thread.
+    final class ErrorCollector: @unchecked Sendable {
+        // Safe: `data` is written once by the reader thread before the semaphore is signalled
+        // and read only after waiting on it.
+        private var data = Data()
+        private let done = DispatchSemaphore(value: 0)
+        init(_ handle: FileHandle) {
+            Thread.detachNewThread { [self] in
+                data = handle.readDataToEndOfFile()
+                done.signal()
+            }
+        }
+        func wait() -> Data { done.wait(); return data }
+    }
+}
+
+@Suite struct KioskdCLITests {
+    let folder: URL = {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("kioskd-cli-\(UUID().uuidString)")
+        try! FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }()
+
+    func path(_ name: String) -> String { folder.appendingPathComponent(name).path }
+
+    func writeCode(_ payload: String, to name: String) throws -> String {
+        try Data(QRMatrix(text: payload).png(moduleSize: 4)).write(to: URL(fileURLWithPath: path(name)))
+        return path(name)
+    }
+
+    @Test func scanTSVHasOneLinePerCodeAndADashForNone() throws {
+        let a = try writeCode("PASS-A", to: "a.png")
+        let blank = path("blank.png")
+        try Data(PNGCodec.encode(GrayImage(width: 200, height: 200, fill: 255))).write(to: URL(fileURLWithPath: blank))
+        // Two codes in one file.
+        var two = GrayImage(width: 400, height: 200, fill: 255)
+        for (index, payload) in ["LEFT", "RIGHT"].enumerated() {
+            let code = try QRMatrix(text: payload).image(moduleSize: 4)
+            for y in 0..<code.height { for x in 0..<code.width { two[x + index * 200 + 10, y + 10] = code[x, y] } }
+        }
+        let twoPath = path("two.png")
+        try Data(PNGCodec.encode(two)).write(to: URL(fileURLWithPath: twoPath))
+
+        let result = try Kioskd.run(["scan", "--format", "tsv", a, blank, twoPath])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.lines.count == 4)
+        #expect(result.lines[0] == "\(a)\tPASS-A")
+        #expect(result.lines[1] == "\(blank)\t-")
+        #expect(Set(result.lines[2...]) == ["\(twoPath)\tLEFT", "\(twoPath)\tRIGHT"])
+    }
+
+    @Test func anUnreadableFileIsReportedAndTheOthersGoOn() throws {
+        let a = try writeCode("PASS-A", to: "a.png")
+        let garbage = path("garbage.png")
+        try Data("not an image".utf8).write(to: URL(fileURLWithPath: garbage))
+        let result = try Kioskd.run(["scan", "--format", "tsv", path("missing.png"), a, garbage])
+        #expect(result.status == 1)
+        #expect(result.lines == ["\(a)\tPASS-A"])
+        #expect(result.stderr.contains("missing.png"))
+        #expect(result.stderr.contains("garbage.png: unsupported image format"))
+    }
+
+    @Test func tsvEscapesPayloadsThatWouldBreakLines() throws {
+        let file = try writeCode("a\tb\nc\\d", to: "escape.png")
+        let result = try Kioskd.run(["scan", "--format", "tsv", file])
+        #expect(result.lines == ["\(file)\ta\\tb\\nc\\\\d"])
+    }
+
+    @Test func jsonAndTextFormats() throws {
+        let a = try writeCode("PASS-J", to: "j.png")
+        let json = try Kioskd.run(["scan", "--format", "json", a, path("missing.png")])
+        #expect(json.status == 1)
+        let records = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as! [[String: Any]]
+        #expect(records.count == 2)
+        let codes = records[0]["codes"] as! [[String: Any]]
+        #expect(codes.first?["payload"] as? String == "PASS-J")
+        #expect(codes.first?["found_by"] as? String == "zxing/full")
+        #expect(records[1]["error"] is String)
+
+        let text = try Kioskd.run(["scan", a])
+        #expect(text.status == 0)
+        #expect(text.lines == ["\(a): PASS-J"])
+    }
+
+    @Test func rawStreamPrintsEachNewCodeOnceWithItsFrameNumber() throws {
+        // Frames: 1-3 code A, 4-5 nothing, 6 code B, 7 code A again (within a second: same showing).
+        let width = 320, height = 240
+        func frame(_ payload: String?) throws -> [UInt8] {
+            var image = GrayImage(width: width, height: height, fill: 200)
+            if let payload {
+                let code = try QRMatrix(text: payload).image(moduleSize: 3)
+                for y in 0..<code.height { for x in 0..<code.width { image[x + 60, y + 30] = code[x, y] } }
+            }
+            return image.pixels
+        }
+        let sequence: [String?] = ["A1", "A1", "A1", nil, nil, "B2", "A1"]
+        var gray = [UInt8](), yuyv = [UInt8]()
+        for payload in sequence {
+            let pixels = try frame(payload)
+            gray += pixels
+            for value in pixels { yuyv += [value, 0x80] }
+        }
+        let grayResult = try Kioskd.run(["scan", "--raw", "gray", "--size", "\(width)x\(height)", "--format", "tsv", "-"], stdin: Data(gray))
+        #expect(grayResult.status == 0, "\(grayResult.stderr)")
+        #expect(grayResult.lines == ["1\tA1", "6\tB2"])
+        #expect(grayResult.stderr.contains("7 frames decoded, 0 unusable"))
+
+        let yuyvPath = path("stream.yuyv")
+        try Data(yuyv).write(to: URL(fileURLWithPath: yuyvPath))
+        let yuyvResult = try Kioskd.run(["scan", "--raw", "yuyv", "--size", "\(width)x\(height)", yuyvPath])
+        #expect(yuyvResult.lines == ["frame 1: A1", "frame 6: B2"])
+
+        // The wrong size: the stream does not divide into frames; said clearly, not a crash.
+        let wrong = try Kioskd.run(["scan", "--raw", "gray", "--size", "300x200", "-"], stdin: Data(gray))
+        #expect(wrong.stderr.contains("truncated"))
+    }
+
+    @Test func mjpegStream() throws {
+        var stream = [UInt8]()
+        for payload in ["M1", "M1", "M2"] {
+            var image = GrayImage(width: 320, height: 240, fill: 220)
+            let code = try QRMatrix(text: payload).image(moduleSize: 3)
+            for y in 0..<code.height { for x in 0..<code.width { image[x + 20, y + 20] = code[x, y] } }
+            stream += try JPEGEncoder.encode(image, quality: 85)
+        }
+        let result = try Kioskd.run(["scan", "--raw", "mjpeg", "--format", "tsv", "-"], stdin: Data(stream))
+        #expect(result.status == 0)
+        #expect(result.lines == ["1\tM1", "3\tM2"])
+    }
+
+    @Test func usageErrorsExplainThemselves() throws {
+        let noFiles = try Kioskd.run(["scan"])
+        #expect(noFiles.status == 64)
+        #expect(noFiles.stderr.contains("give at least one image file"))
+        let noSize = try Kioskd.run(["scan", "--raw", "gray", "-"])
+        #expect(noSize.status == 64)
+        #expect(noSize.stderr.contains("--size"))
+        let badLevel = try Kioskd.run(["render", "X", "--level", "Z"])
+        #expect(badLevel.status == 64)
+        let help = try Kioskd.run(["scan", "--help"])
+        #expect(help.status == 0)
+        #expect(help.stdout.contains("FILE<TAB>PAYLOAD"))
+    }
+
+    @Test(arguments: ["png", "svg", "text", "escpos"])
+    func renderWritesEachFormat(format: String) throws {
+        let out = path("code.\(format)")
+        let result = try Kioskd.run(["render", "RENDER-ME", "--format", format, "-o", out, "--level", "q"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.contains("level Q"))
+        let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: out)))
+        switch format {
+        case "png":
+            let scan = try Kioskd.run(["scan", "--format", "tsv", out])
+            #expect(scan.lines == ["\(out)\tRENDER-ME"])
+        case "svg":
+            #expect(String(decoding: bytes, as: UTF8.self).contains("<svg"))
+        case "text":
+            #expect(String(decoding: bytes, as: UTF8.self).contains("█"))
+        default:
+            let raster = try #require(ESCPOS.decodeRaster(bytes))
+            #expect(CascadeDecoder().decodeThoroughly(raster).map(\.text) == ["RENDER-ME"])
+        }
+    }
+
+    @Test func renderToStdoutAndEmptyPayload() throws {
+        let svg = try Kioskd.run(["render", "OUT", "--format", "svg"])
+        #expect(svg.status == 0)
+        #expect(svg.stdout.hasPrefix("<?xml"))
+        let empty = try Kioskd.run(["render", ""])
+        #expect(empty.status == 64)
+        #expect(empty.stderr.contains("empty"))
+    }
+}
