@@ -14,8 +14,9 @@ struct Kioskd: AsyncParsableCommand {
               kioskd scan --format tsv *.png      one line per code: FILE<TAB>PAYLOAD
               kioskd scan --raw yuyv --size 640x480 - < /dev/video-dump
               kioskd render "HELLO" --format text show a code in this terminal
+              kioskd demo                         decode a synthetic camera feed of signed passes
               kioskd bench decode                 measure the decoder on camera-like frames
             """,
-        subcommands: [Scan.self, Render.self, Bench.self]
+        subcommands: [Demo.self, Scan.self, Render.self, Bench.self]
     )
 }

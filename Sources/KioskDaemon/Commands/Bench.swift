@@ -38,7 +38,7 @@ extension Kioskd.Bench {
         @Flag(help: "Also run every single pass on every frame and print what each finds and costs.")
         var passes = false
 
-        @Option(help: "Per-frame time budget of the live cascade in milliseconds (default: 16 ms a megapixel).")
+        @Option(help: "Per-frame time budget of the live cascade in milliseconds (default: 2 ms + 14 ms a megapixel).")
         var budget: Double?
 
         @Option(help: "Frames a code stays in view in the live simulation (30 fps: 10 frames = 1/3 s).")
@@ -88,7 +88,7 @@ extension Kioskd.Bench {
                     [.init { thorough.decodeThoroughly(image) }]
                 }
                 let live = budget.map { CascadeDecoder(budget: $0) } ?? CascadeDecoder()
-                let budgetText = budget.map { "\($0) ms" } ?? String(format: "%.1f ms", 16 * Double(parts[0] * parts[1]) / 1e6)
+                let budgetText = String(format: "%.1f ms", budget ?? CascadeDecoder.FrameBudget.standard.milliseconds(width: parts[0], height: parts[1]))
                 DecodeReport.print(title: "kioskd live (\(budgetText) budget, code in view \(framesInView) frames), \(size)", frames: frames) { image in
                     // The same scene on consecutive frames until found: each frame is timed.
                     var looks = [DecodeReport.Look]()
