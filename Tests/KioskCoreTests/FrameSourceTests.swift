@@ -114,6 +114,31 @@ import Testing
         }
     }
 
+    @Test func aFIFOFedByAnotherWriterIsReadFrameByFrame() throws {
+        let folder = Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let fifo = folder.appendingPathComponent("camera.fifo").path
+        #expect(mkfifo(fifo, 0o600) == 0)
+        let frames = (0..<4).map { index in GrayImage(width: 64, height: 48, fill: UInt8(index * 50)) }
+        // The writer sends each frame in two uneven writes, as a capture tool may.
+        let payload = frames.flatMap(\.pixels)
+        Thread.detachNewThread {
+            guard let handle = FileHandle(forWritingAtPath: fifo) else { return }
+            var offset = 0
+            while offset < payload.count {
+                let chunk = min(1000, payload.count - offset)
+                handle.write(Data(payload[offset..<offset + chunk]))
+                offset += chunk
+            }
+            try? handle.close()
+        }
+        var stream = try RawFrameStream(path: fifo, format: .gray, width: 64, height: 48)
+        defer { stream.close() }
+        var read = [GrayImage]()
+        while let frame = try stream.nextFrame() { read.append(frame.image) }
+        #expect(read == frames)
+    }
+
     @Test func aTruncatedLastFrameIsReported() throws {
         let folder = Fixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: folder) }

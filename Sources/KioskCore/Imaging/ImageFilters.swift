@@ -102,46 +102,28 @@ extension GrayImage {
         return GrayImage(uncheckedWidth: width, height: height, pixels: out)
     }
 
-    /// Local-mean thresholding over a `window`-pixel square (summed-area table): uneven light,
-    /// glare and shadows across the code turn into clean black and white modules.
+    /// Local-mean thresholding over a `window`-pixel square: uneven light, glare and shadows
+    /// across the code turn into clean black and white modules.
     public func adaptivelyBinarised(window: Int = 31, offset: Int = 8) -> GrayImage {
-        let source = packed
-        let w = width, h = height
-        var integral = [Int32](repeating: 0, count: (w + 1) * (h + 1))
-        var out = [UInt8](repeating: 0, count: w * h)
-        source.pixels.withUnsafeBufferPointer { input in
-            integral.withUnsafeMutableBufferPointer { sums in
-                for y in 0..<h {
-                    var rowSum: Int32 = 0
-                    for x in 0..<w {
-                        rowSum += Int32(input[y * w + x])
-                        sums[(y + 1) * (w + 1) + x + 1] = sums[y * (w + 1) + x + 1] + rowSum
-                    }
-                }
-            }
-            integral.withUnsafeBufferPointer { sums in
-                out.withUnsafeMutableBufferPointer { output in
-                    let half = window / 2
-                    for y in 0..<h {
-                        let y0 = max(0, y - half), y1 = min(h, y + half + 1)
-                        for x in 0..<w {
-                            let x0 = max(0, x - half), x1 = min(w, x + half + 1)
-                            let area = Int32((y1 - y0) * (x1 - x0))
-                            let sum = sums[y1 * (w + 1) + x1] - sums[y0 * (w + 1) + x1]
-                                - sums[y1 * (w + 1) + x0] + sums[y0 * (w + 1) + x0]
-                            let pixel = Int32(input[y * w + x])
-                            output[y * w + x] = pixel * area + Int32(offset) * area < sum ? 0 : 255
-                        }
-                    }
-                }
-            }
+        let offset = Int32(offset)
+        return mappedWithLocalSum(radius: window / 2) { pixel, sum, area in
+            (pixel + offset) * area < sum ? 0 : 255
         }
-        return GrayImage(uncheckedWidth: w, height: h, pixels: out)
     }
 
     /// Unsharp mask: the frame plus `amount` times its difference from a (2·radius+1)² box mean.
     /// Steepens the soft module edges of a defocused or moving code.
     public func sharpened(radius: Int = 2, amount: Int = 2) -> GrayImage {
+        let amount = Int32(amount)
+        return mappedWithLocalSum(radius: radius) { pixel, sum, area in
+            UInt8(clamping: pixel + amount * (pixel - sum / area))
+        }
+    }
+
+    /// Maps every pixel with the sum and pixel count of the (2·radius+1)² square around it
+    /// (clipped at the edges), from a summed-area table: constant cost whatever the radius.
+    @inline(__always)
+    private func mappedWithLocalSum(radius: Int, _ transform: (_ pixel: Int32, _ sum: Int32, _ area: Int32) -> UInt8) -> GrayImage {
         let source = packed
         let w = width, h = height
         var integral = [Int32](repeating: 0, count: (w + 1) * (h + 1))
@@ -165,9 +147,7 @@ extension GrayImage {
                             let area = Int32((y1 - y0) * (x1 - x0))
                             let sum = sums[y1 * (w + 1) + x1] - sums[y0 * (w + 1) + x1]
                                 - sums[y1 * (w + 1) + x0] + sums[y0 * (w + 1) + x0]
-                            let pixel = Int32(input[y * w + x])
-                            let value = pixel + Int32(amount) * (pixel - sum / area)
-                            output[y * w + x] = UInt8(clamping: value)
+                            output[y * w + x] = transform(Int32(input[y * w + x]), sum, area)
                         }
                     }
                 }
