@@ -1,0 +1,137 @@
+import CafeProtocol
+import Foundation
+
+/// The study cafe's door rules, as a pure function of what was scanned, when, and what the
+/// kiosk knows (keys, store settings, the pass's last known state). No I/O and no clock: the
+/// same inputs always give the same decision, so every rule is tested by a table.
+public struct CheckInRules: Sendable {
+    /// How far ahead of the kiosk's clock a pass may start and still be accepted: the server
+    /// that issued it a moment ago may run a little ahead of the box.
+    public var clockSkewTolerance: TimeInterval = 300
+
+    public init(clockSkewTolerance: TimeInterval = 300) {
+        self.clockSkewTolerance = clockSkewTolerance
+    }
+
+    /// What the rules decided, and the pass's state after the decision.
+    public struct Decision: Equatable, Sendable {
+        public var verdict: Verdict
+        /// The verified token, when the scan held one.
+        public var token: PassToken?
+        /// The pass's state after this scan, to store (nil when nothing changes).
+        public var updatedTicket: TicketState?
+        /// Time passes: minutes charged on this exit.
+        public var minutesCharged: Int?
+        /// A time-pass holder stayed longer than their minutes: charged to zero and flagged.
+        public var overstayMinutes: Int?
+        public var display: VerdictDisplay
+    }
+
+    public func decide(scanned text: String, at now: Date, direction: ScanDirection,
+                       keys: PassVerifier, store: StoreSettings, ticket cached: TicketState?) -> Decision {
+        let token: PassToken
+        do {
+            token = try keys.verify(text: text)
+        } catch {
+            return deny(error.denyReason, token: nil, ticket: nil)
+        }
+        guard token.storeID == store.storeID else { return deny(.wrongStore, token: token, ticket: cached) }
+
+        // A pass not in the cache yet (sold since the last sync) is known by its signed token.
+        var ticket = cached ?? TicketState(
+            passID: token.passID, storeID: token.storeID, kind: token.kind,
+            validFrom: token.validFrom, validUntil: token.validUntil,
+            remainingMinutes: nil, status: .valid, inside: false, lastEnteredAt: nil,
+            holderName: nil, seat: nil, revision: 0)
+
+        let exiting = switch direction {
+        case .auto: ticket.inside
+        case .exit: true
+        case .enter: false
+        }
+        if exiting { return exit(&ticket, token: token, at: now) }
+
+        if ticket.inside { return deny(.alreadyInside, token: token, ticket: ticket) }
+        switch ticket.status {
+        case .refunded: return deny(.refunded, token: token, ticket: ticket)
+        case .revoked: return deny(.revoked, token: token, ticket: ticket)
+        case .valid: break
+        }
+        if now.addingTimeInterval(clockSkewTolerance) < ticket.validFrom {
+            return deny(.notYetValid, token: token, ticket: ticket)
+        }
+        // Validity is [from, until): at valid-until exactly, the pass has ended.
+        if now >= ticket.validUntil { return deny(.expired, token: token, ticket: ticket) }
+        if let closed = store.closedHours, closed.contains(minuteOfDay: Self.minuteOfDay(now, timeZone: store.timeZone)) {
+            return deny(.storeClosed, token: token, ticket: ticket)
+        }
+        if ticket.kind == .time, let remaining = ticket.remainingMinutes, remaining <= 0 {
+            return deny(.noTimeLeft, token: token, ticket: ticket)
+        }
+        ticket.inside = true
+        ticket.lastEnteredAt = now
+        return Decision(verdict: .enter, token: token, updatedTicket: ticket, minutesCharged: nil, overstayMinutes: nil,
+                        display: VerdictDisplay(title: "Welcome", holderName: ticket.holderName, seat: ticket.seat,
+                                                remainingMinutes: ticket.remainingMinutes,
+                                                validUntil: ticket.kind == .time ? nil : ticket.validUntil))
+    }
+
+    /// Leaving is always allowed — a refunded, expired or overstaying holder must get out; what
+    /// they owe is charged and flagged, not enforced at the door.
+    private func exit(_ ticket: inout TicketState, token: PassToken, at now: Date) -> Decision {
+        var charged: Int?
+        var overstay: Int?
+        if ticket.kind == .time, let entered = ticket.lastEnteredAt, ticket.inside {
+            // Started minutes count: 61 seconds inside is 2 minutes.
+            let minutes = max(0, Int((now.timeIntervalSince(entered) / 60).rounded(.up)))
+            if let remaining = ticket.remainingMinutes {
+                charged = min(minutes, max(remaining, 0))
+                if minutes > remaining { overstay = minutes - remaining }
+                ticket.remainingMinutes = max(remaining - minutes, 0)
+            } else {
+                // Not synced yet: charge what was used; the server knows the balance.
+                charged = minutes
+            }
+        }
+        if ticket.kind == .day, ticket.inside {
+            // A day pass is single-entry: it ends on its exit.
+            ticket.validUntil = min(ticket.validUntil, now)
+        }
+        ticket.inside = false
+        return Decision(verdict: .exit, token: token, updatedTicket: ticket, minutesCharged: charged, overstayMinutes: overstay,
+                        display: VerdictDisplay(title: overstay == nil ? "Goodbye" : "Goodbye — time used up",
+                                                holderName: ticket.holderName, seat: nil,
+                                                remainingMinutes: ticket.remainingMinutes,
+                                                validUntil: ticket.kind == .time ? nil : ticket.validUntil))
+    }
+
+    private func deny(_ reason: DenyReason, token: PassToken?, ticket: TicketState?) -> Decision {
+        Decision(verdict: .deny(reason), token: token, updatedTicket: nil, minutesCharged: nil, overstayMinutes: nil,
+                 display: VerdictDisplay(title: Self.message(for: reason), holderName: ticket?.holderName,
+                                         remainingMinutes: ticket?.remainingMinutes, validUntil: ticket?.validUntil))
+    }
+
+    /// What the screen says for each deny reason.
+    public static func message(for reason: DenyReason) -> String {
+        switch reason {
+        case .invalidSignature: "This code is not a valid pass"
+        case .unknownKey: "Pass not recognised here — ask the staff"
+        case .wrongStore: "This pass is for another store"
+        case .notYetValid: "This pass is not valid yet"
+        case .expired: "This pass has expired"
+        case .noTimeLeft: "No time left on this pass"
+        case .refunded: "This pass was refunded"
+        case .revoked: "This pass was cancelled"
+        case .alreadyInside: "Already inside — scan out first"
+        case .storeClosed: "Closed now — no entry"
+        case .unreadable: "Code not readable — try again"
+        }
+    }
+
+    static func minuteOfDay(_ date: Date, timeZone identifier: String) -> Int {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: identifier) ?? TimeZone(secondsFromGMT: 0)!
+        let parts = calendar.dateComponents([.hour, .minute], from: date)
+        return (parts.hour ?? 0) * 60 + (parts.minute ?? 0)
+    }
+}
