@@ -1,0 +1,253 @@
+import CafeProtocol
+import Crypto
+import Foundation
+import GRDB
+
+/// The kiosk's local cache and outbox, in one SQLite file (WAL): what lets the door decide
+/// without the network, and what keeps every decision until the server has it.
+public struct KioskDatabase: Sendable {
+    private let writer: any DatabaseWriter
+
+    /// Opens (creating and migrating) the database at `path`: a `DatabasePool` in WAL mode with
+    /// `synchronous = FULL`, so a committed event survives a power cut, not only a crash.
+    ///
+    /// A file that is not a database, or fails SQLite's integrity check, is moved aside to
+    /// `<path>.corrupt-<unix time>` and a new, empty database is made: `OpenResult.movedAside`
+    /// says so, and the caller must resync before deciding anything (an empty cache never
+    /// silently grants or denies: the engine refuses to decide without store settings).
+    public static func open(path: String) throws -> OpenResult {
+        do {
+            let database = try openChecked(path: path)
+            return OpenResult(database: database, movedAside: nil)
+        } catch let error as DatabaseError where Self.isCorruption(error) {
+            let aside = "\(path).corrupt-\(Int(Date().timeIntervalSince1970))"
+            let files = FileManager.default
+            try files.moveItem(atPath: path, toPath: aside)
+            for suffix in ["-wal", "-shm"] where files.fileExists(atPath: path + suffix) {
+                try? files.moveItem(atPath: path + suffix, toPath: aside + suffix)
+            }
+            return OpenResult(database: try openChecked(path: path), movedAside: (aside, "\(error)"))
+        }
+    }
+
+    public struct OpenResult: Sendable {
+        public let database: KioskDatabase
+        /// Where a damaged file went, and SQLite's reason, when it had to be replaced.
+        public let movedAside: (path: String, reason: String)?
+    }
+
+    /// An in-memory database, for tests.
+    public static func inMemory() throws -> KioskDatabase {
+        try KioskDatabase(writer: DatabaseQueue())
+    }
+
+    private static func openChecked(path: String) throws -> KioskDatabase {
+        var configuration = Configuration()
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        let pool = try DatabasePool(path: path, configuration: configuration)
+        try pool.read { db in
+            let result = try String.fetchOne(db, sql: "PRAGMA quick_check") ?? "no answer"
+            if result != "ok" { throw DatabaseError(resultCode: .SQLITE_CORRUPT, message: "quick_check: \(result)") }
+        }
+        return try KioskDatabase(writer: pool)
+    }
+
+    static func isCorruption(_ error: DatabaseError) -> Bool {
+        [.SQLITE_CORRUPT, .SQLITE_NOTADB].contains(error.resultCode)
+    }
+
+    init(writer: any DatabaseWriter) throws {
+        self.writer = writer
+        try Self.migrator.migrate(writer)
+    }
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.create(table: "ticket") { t in
+                t.primaryKey("pass_id", .text)
+                t.column("store_id", .integer).notNull()
+                t.column("kind", .text).notNull()
+                t.column("valid_from", .datetime).notNull()
+                t.column("valid_until", .datetime).notNull()
+                t.column("remaining_minutes", .integer)
+                t.column("status", .text).notNull()
+                t.column("inside", .boolean).notNull()
+                t.column("last_entered_at", .datetime)
+                t.column("holder_name", .text)
+                t.column("seat", .text)
+                t.column("revision", .integer).notNull()
+            }
+            try db.create(table: "signing_key") { t in
+                t.primaryKey("public_key", .blob)
+                t.column("key_id", .integer).notNull()
+                t.column("retired", .boolean).notNull()
+            }
+            try db.create(table: "outbox") { t in
+                t.autoIncrementedPrimaryKey("seq")
+                t.column("event_id", .text).notNull().unique()
+                t.column("pass_id", .text).indexed()
+                t.column("payload", .text).notNull()
+                t.column("created_at", .datetime).notNull()
+                t.column("attempts", .integer).notNull().defaults(to: 0)
+                t.column("last_error", .text)
+            }
+            try db.create(table: "print_job") { t in
+                t.primaryKey("job_id", .text)
+                t.column("pass_id", .text).notNull()
+                t.column("token", .text).notNull()
+                t.column("label", .text).notNull()
+                t.column("created_at", .datetime).notNull()
+                t.column("printed_at", .datetime)
+                t.column("acknowledged", .boolean).notNull().defaults(to: false)
+            }
+            try db.create(table: "setting") { t in
+                t.primaryKey("name", .text)
+                t.column("value", .text).notNull()
+            }
+        }
+        return migrator
+    }
+
+    // MARK: Check-in
+
+    /// The public keys that verify passes now (retired keys excluded).
+    public func verifier() throws -> PassVerifier {
+        let records = try writer.read { db in
+            try SigningKeyRecord.filter(SigningKeyRecord.CodingKeys.retired == false).fetchAll(db)
+        }
+        return PassVerifier(publicKeys: records.compactMap { try? Curve25519.Signing.PublicKey(rawRepresentation: $0.publicKey) })
+    }
+
+    public func storeSettings() throws -> StoreSettings? {
+        try writer.read { db in
+            guard let json = try SettingRecord.fetchOne(db, key: SettingRecord.Names.storeSettings)?.value else { return nil }
+            return try WireCoding.decoder().decode(StoreSettings.self, from: Data(json.utf8))
+        }
+    }
+
+    public func ticket(passID: UUID) throws -> TicketState? {
+        try writer.read { db in try TicketRecord.fetchOne(db, key: passID.uuidString)?.state }
+    }
+
+    /// The event into the outbox and the ticket's new state, in one transaction.
+    public func record(_ event: KioskEvent, ticket: TicketState?) throws {
+        let payload = String(decoding: try WireCoding.encoder().encode(event), as: UTF8.self)
+        try writer.write { db in
+            var row = OutboxRecord(seq: nil, eventID: event.eventID.uuidString, passID: event.passID?.uuidString, payload: payload,
+                                   createdAt: event.occurredAt, attempts: 0, lastError: nil)
+            try row.insert(db, onConflict: .ignore)
+            if let ticket { try TicketRecord(ticket).save(db) }
+        }
+    }
+
+    // MARK: Sync
+
+    /// Applies one page from the server in one transaction, cursor included: a crash leaves
+    /// either the whole page or none of it. A ticket older than the cached one (the same page
+    /// twice, or pages out of order) is ignored, so nothing rolls back — except that the local
+    /// inside/outside and remaining minutes of a pass with unsent events stay as decided here.
+    public func apply(_ page: SyncPage) throws {
+        let settings = String(decoding: try WireCoding.encoder().encode(page.store), as: UTF8.self)
+        try writer.write { db in
+            let pendingPasses = Set(try String.fetchAll(db, sql: "SELECT DISTINCT pass_id FROM outbox WHERE pass_id IS NOT NULL"))
+            for state in page.tickets {
+                let incoming = TicketRecord(state)
+                if let existing = try TicketRecord.fetchOne(db, key: incoming.passID) {
+                    guard incoming.revision > existing.revision else { continue }
+                    var merged = incoming
+                    if pendingPasses.contains(incoming.passID) {
+                        merged.inside = existing.inside
+                        merged.lastEnteredAt = existing.lastEnteredAt
+                        merged.remainingMinutes = existing.remainingMinutes.map { local in
+                            min(local, incoming.remainingMinutes ?? local)
+                        } ?? incoming.remainingMinutes
+                    }
+                    try merged.save(db)
+                } else {
+                    try incoming.insert(db)
+                }
+            }
+            try SigningKeyRecord.deleteAll(db)
+            for key in page.keys {
+                try SigningKeyRecord(publicKey: key.publicKey, keyID: Int64(key.keyID.rawValue), retired: key.retired).insert(db)
+            }
+            for job in page.printJobs {
+                try PrintJobRecord(jobID: job.jobID.uuidString, passID: job.passID.uuidString, token: job.token,
+                                   label: job.label, createdAt: job.createdAt, printedAt: nil, acknowledged: false)
+                    .insert(db, onConflict: .ignore)
+            }
+            try SettingRecord(name: SettingRecord.Names.storeSettings, value: settings).save(db)
+            try SettingRecord(name: SettingRecord.Names.syncCursor, value: page.cursor).save(db)
+            try SettingRecord(name: SettingRecord.Names.lastSyncAt, value: ISO8601DateFormatter().string(from: page.serverTime)).save(db)
+        }
+    }
+
+    /// Where the next pull starts; nil before the first sync (or after a reset).
+    public func syncCursor() throws -> String? {
+        try writer.read { db in try SettingRecord.fetchOne(db, key: SettingRecord.Names.syncCursor)?.value }
+    }
+
+    // MARK: Outbox
+
+    /// The oldest events not yet accepted by the server, in decision order.
+    public func pendingEvents(limit: Int) throws -> [KioskEvent] {
+        try writer.read { db in
+            try OutboxRecord.order(OutboxRecord.CodingKeys.seq).limit(limit).fetchAll(db).map { record in
+                try WireCoding.decoder().decode(KioskEvent.self, from: Data(record.payload.utf8))
+            }
+        }
+    }
+
+    /// Removes events the server has (accepted now, or before).
+    public func markDelivered(_ eventIDs: [UUID]) throws {
+        try writer.write { db in
+            _ = try OutboxRecord.filter(eventIDs.map(\.uuidString).contains(OutboxRecord.CodingKeys.eventID)).deleteAll(db)
+        }
+    }
+
+    /// Notes a failed upload attempt on the given events.
+    public func markAttemptFailed(_ eventIDs: [UUID], error: String) throws {
+        try writer.write { db in
+            try db.execute(sql: "UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE event_id IN (SELECT value FROM json_each(?))",
+                           arguments: [error, String(decoding: try JSONEncoder().encode(eventIDs.map(\.uuidString)), as: UTF8.self)])
+        }
+    }
+
+    // MARK: Status
+
+    public struct Status: Equatable, Sendable {
+        public var ticketsCached: Int
+        public var outboxPending: Int
+        public var oldestPendingAt: Date?
+        public var keys: [KeyID]
+        public var cursor: String?
+        public var printJobsWaiting: Int
+    }
+
+    public func status() throws -> Status {
+        try writer.read { db in
+            Status(
+                ticketsCached: try TicketRecord.fetchCount(db),
+                outboxPending: try OutboxRecord.fetchCount(db),
+                oldestPendingAt: try Date.fetchOne(db, sql: "SELECT MIN(created_at) FROM outbox"),
+                keys: try SigningKeyRecord.filter(SigningKeyRecord.CodingKeys.retired == false).fetchAll(db)
+                    .map { KeyID(rawValue: UInt32(truncatingIfNeeded: $0.keyID)) },
+                cursor: try SettingRecord.fetchOne(db, key: SettingRecord.Names.syncCursor)?.value,
+                printJobsWaiting: try PrintJobRecord.filter(PrintJobRecord.CodingKeys.acknowledged == false).fetchCount(db))
+        }
+    }
+}
+
+/// The database is the engine's store.
+public final class DatabaseCheckInStore: CheckInStore {
+    public let database: KioskDatabase
+    public init(database: KioskDatabase) { self.database = database }
+
+    public func verifier() throws -> PassVerifier { try database.verifier() }
+    public func storeSettings() throws -> StoreSettings? { try database.storeSettings() }
+    public func ticket(passID: UUID) throws -> TicketState? { try database.ticket(passID: passID) }
+    public func record(_ event: KioskEvent, ticket: TicketState?) throws { try database.record(event, ticket: ticket) }
+}
