@@ -1,9 +1,10 @@
-import CafeProtocol
 import Foundation
 
-/// The study cafe's door rules, as a pure function of what was scanned, when, and what the
-/// kiosk knows (keys, store settings, the pass's last known state). No I/O and no clock: the
-/// same inputs always give the same decision, so every rule is tested by a table.
+/// The study cafe's door rules, as a pure function of what was scanned, when, and what is
+/// known (keys, store settings, the pass's last known state). No I/O and no clock: the same
+/// inputs always give the same decision, so every rule is tested by a table. They live here,
+/// beside the wire types, because both sides apply them: the kiosk offline, `cafe-server` for
+/// the online verdict and to re-check offline decisions.
 public struct CheckInRules: Sendable {
     /// How far ahead of the kiosk's clock a pass may start and still be accepted: the server
     /// that issued it a moment ago may run a little ahead of the box.
