@@ -26,6 +26,16 @@ public struct CheckInRules: Sendable {
         /// A time-pass holder stayed longer than their minutes: charged to zero and flagged.
         public var overstayMinutes: Int?
         public var display: VerdictDisplay
+
+        public init(verdict: Verdict, token: PassToken?, updatedTicket: TicketState?, minutesCharged: Int?,
+                    overstayMinutes: Int?, display: VerdictDisplay) {
+            self.verdict = verdict
+            self.token = token
+            self.updatedTicket = updatedTicket
+            self.minutesCharged = minutesCharged
+            self.overstayMinutes = overstayMinutes
+            self.display = display
+        }
     }
 
     public func decide(scanned text: String, at now: Date, direction: ScanDirection,

@@ -11,6 +11,9 @@ public protocol CheckInStore: AnyObject {
     func ticket(passID: UUID) throws -> TicketState?
     /// Commits the event and the ticket's new state together, durably, before the door acts.
     func record(_ event: KioskEvent, ticket: TicketState?) throws
+    /// Stores a ticket's state as the server gave it (an online verdict), unless the cache
+    /// already holds a newer revision.
+    func updateTicket(_ ticket: TicketState) throws
 }
 
 /// One scan's outcome: the decision, the event that records it, and whether it was stored.
@@ -54,17 +57,23 @@ public final class CheckInEngine {
     /// Events decided but not yet written (the disk failed); oldest first.
     public var pendingUnrecorded: Int { unrecorded.count }
 
-    /// Decides a scanned text offline, from the cache, and records the event.
-    public func scan(_ text: String, direction: ScanDirection = .auto) throws -> CheckInOutcome {
+    /// The earlier outcome when the same code was scanned within the repeat window: one scan.
+    public func repeatOutcome(for text: String) -> CheckInOutcome? {
         let time = now()
         recent = recent.filter { time.timeIntervalSince($0.value.at) < repeatWindow }
-        if let previous = recent[text] {
-            var outcome = previous.outcome
-            outcome.isRepeat = true
-            outcome.event = nil
-            outcome.recordError = nil
-            return outcome
-        }
+        guard var outcome = recent[text]?.outcome else { return nil }
+        outcome.isRepeat = true
+        outcome.event = nil
+        outcome.recordError = nil
+        return outcome
+    }
+
+    /// Decides a scanned text offline, from the cache, and records the event.
+    /// - Parameter eventID: the id of this scan's event; pass the one an online attempt
+    ///   already used, so that the server, if it did record that attempt, sees one event.
+    public func scan(_ text: String, direction: ScanDirection = .auto, eventID: UUID? = nil) throws -> CheckInOutcome {
+        if let outcome = repeatOutcome(for: text) { return outcome }
+        let time = now()
         flushUnrecorded()
         guard let settings = try store.storeSettings() else {
             throw CheckInError.notSynced
@@ -76,7 +85,7 @@ public final class CheckInEngine {
         }
         let decision = rules.decide(scanned: text, at: time, direction: direction,
                                     keys: try store.verifier(), store: settings, ticket: cached)
-        let event = KioskEvent(eventID: makeEventID(), passID: decision.token?.passID, verdict: decision.verdict,
+        let event = KioskEvent(eventID: eventID ?? makeEventID(), passID: decision.token?.passID, verdict: decision.verdict,
                                occurredAt: time, decidedOffline: true, minutesCharged: decision.minutesCharged)
         var outcome = CheckInOutcome(decision: decision, event: event, isRepeat: false, recordError: nil)
         do {
@@ -88,6 +97,26 @@ public final class CheckInEngine {
         recent[text] = (time, outcome)
         return outcome
     }
+
+    /// Takes the server's verdict for a scan: the server has recorded the event, so nothing
+    /// goes to the outbox; the cache takes the ticket's new state.
+    public func acceptOnline(_ response: CheckInResponse, for text: String, at time: Date) -> CheckInOutcome {
+        let token = try? PassToken.parse(text: text).token
+        if let ticket = response.ticket {
+            try? store.updateTicket(ticket)
+        }
+        let decision = CheckInRules.Decision(verdict: response.verdict, token: token, updatedTicket: response.ticket,
+                                             minutesCharged: nil, overstayMinutes: nil, display: response.display)
+        let event = KioskEvent(eventID: response.eventID, passID: response.ticket?.passID ?? token?.passID,
+                               verdict: response.verdict, occurredAt: time, decidedOffline: false, minutesCharged: nil)
+        let outcome = CheckInOutcome(decision: decision, event: event, isRepeat: false, recordError: nil)
+        recent[text] = (time, outcome)
+        return outcome
+    }
+
+    public var currentTime: Date { now() }
+
+    public func makeID() -> UUID { makeEventID() }
 
     /// Writes the events that could not be written before, oldest first; stops at the first
     /// failure. Returns how many are still waiting.

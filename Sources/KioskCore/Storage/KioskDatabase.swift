@@ -143,6 +143,15 @@ public struct KioskDatabase: Sendable {
         }
     }
 
+    /// Stores a ticket from the server unless the cache holds a newer revision.
+    public func updateTicket(_ ticket: TicketState) throws {
+        try writer.write { db in
+            let incoming = TicketRecord(ticket)
+            if let existing = try TicketRecord.fetchOne(db, key: incoming.passID), existing.revision > incoming.revision { return }
+            try incoming.save(db)
+        }
+    }
+
     // MARK: Sync
 
     /// Applies one page from the server in one transaction, cursor included: a crash leaves
@@ -250,4 +259,5 @@ public final class DatabaseCheckInStore: CheckInStore {
     public func storeSettings() throws -> StoreSettings? { try database.storeSettings() }
     public func ticket(passID: UUID) throws -> TicketState? { try database.ticket(passID: passID) }
     public func record(_ event: KioskEvent, ticket: TicketState?) throws { try database.record(event, ticket: ticket) }
+    public func updateTicket(_ ticket: TicketState) throws { try database.updateTicket(ticket) }
 }

@@ -24,6 +24,12 @@ final class InMemoryCheckInStore: CheckInStore {
     func storeSettings() throws -> StoreSettings? { settings }
     func ticket(passID: UUID) throws -> TicketState? { tickets[passID] }
 
+    func updateTicket(_ ticket: TicketState) throws {
+        if failWrites { throw DiskFull() }
+        if let existing = tickets[ticket.passID], existing.revision > ticket.revision { return }
+        tickets[ticket.passID] = ticket
+    }
+
     func record(_ event: KioskEvent, ticket: TicketState?) throws {
         if failWrites { throw DiskFull() }
         events.append(event)

@@ -1,0 +1,89 @@
+import CafeProtocol
+import Foundation
+import Logging
+
+/// The door's decision, online first: ask `cafe-server` and wait at most `deadline`; past it,
+/// or when the server is down, failing or refusing, decide from the cache (and queue the
+/// event). The online attempt and the offline fallback share one event id, so a request that
+/// did reach the server before the deadline passed is never counted twice.
+public final class CheckInService {
+    private let engine: CheckInEngine
+    private let client: CentralClient?
+    private let deadline: Duration
+    private var breaker: CircuitBreaker
+    private let logger: Logger
+    /// The last reason the server could not be used, for `kioskd status`.
+    public private(set) var lastCentralError: CentralError?
+
+    /// - Parameters:
+    ///   - client: nil for an offline-only kiosk.
+    ///   - deadline: the longest a customer waits for the online verdict (default 300 ms).
+    public init(engine: CheckInEngine, client: CentralClient?, deadline: Duration = .milliseconds(300),
+                breaker: CircuitBreaker = CircuitBreaker(), logger: Logger) {
+        self.engine = engine
+        self.client = client
+        self.deadline = deadline
+        self.breaker = breaker
+        self.logger = logger
+    }
+
+    /// Whether the next scan will ask the server.
+    public var isOnline: Bool { client != nil && breaker.allowsRequest(at: engine.currentTime) }
+
+    /// The sync loop reached the server: scans may ask it again.
+    public func serverReachable() { breaker.recordSuccess() }
+
+    public func scan(_ text: String, direction: ScanDirection = .auto) async throws -> CheckInOutcome {
+        if let outcome = engine.repeatOutcome(for: text) { return outcome }
+        let eventID = engine.makeID()
+        let scannedAt = engine.currentTime
+        if let client, breaker.allowsRequest(at: scannedAt) {
+            do {
+                let response = try await client.checkIn(
+                    CheckInRequest(eventID: eventID, token: text, direction: direction, scannedAt: scannedAt),
+                    deadline: deadline)
+                breaker.recordSuccess()
+                lastCentralError = nil
+                let outcome = engine.acceptOnline(response, for: text, at: scannedAt)
+                log(outcome, online: true)
+                return outcome
+            } catch {
+                breaker.recordFailure(at: engine.currentTime)
+                lastCentralError = error
+                logger.warning("online check-in failed, deciding offline", metadata: [
+                    "scan.event": "\(eventID)", "central.error": "\(error)",
+                    "central.breaker_open": "\(breaker.isOpen(at: engine.currentTime))",
+                ])
+            }
+        }
+        let outcome = try engine.scan(text, direction: direction, eventID: eventID)
+        log(outcome, online: false)
+        return outcome
+    }
+
+    private func log(_ outcome: CheckInOutcome, online: Bool) {
+        var metadata: Logger.Metadata = [
+            "scan.verdict": "\(outcome.verdict.logName)",
+            "scan.online": "\(online)",
+        ]
+        if let event = outcome.event { metadata["scan.event"] = "\(event.eventID)" }
+        if let pass = outcome.decision.token?.passID { metadata["scan.pass"] = "\(pass)" }
+        if let error = outcome.recordError { metadata["scan.record_error"] = "\(error)" }
+        if outcome.recordError != nil {
+            logger.error("check-in decided but NOT yet written to disk; kept in memory", metadata: metadata)
+        } else {
+            logger.info("check-in", metadata: metadata)
+        }
+    }
+}
+
+extension Verdict {
+    /// "enter", "exit" or "deny:<reason>", for logs.
+    public var logName: String {
+        switch self {
+        case .enter: "enter"
+        case .exit: "exit"
+        case .deny(let reason): "deny:\(reason.rawValue)"
+        }
+    }
+}
