@@ -1,0 +1,132 @@
+import CafeProtocol
+import Foundation
+import Logging
+
+/// What one synchronisation did, for `kioskd sync` and the logs.
+public struct SyncReport: Sendable, Equatable {
+    public var pushed = 0
+    public var duplicates = 0
+    public var conflicts: [EventConflict] = []
+    public var pulledTickets = 0
+    public var pages = 0
+    public var cursor: String?
+    public var duration: Duration = .zero
+}
+
+/// Pushes the outbox, then pulls changes page by page from the saved cursor. Every step is
+/// committed before the next one starts, so a crash or a network failure anywhere resumes
+/// where it stopped: events stay in the outbox until the server has them (it is idempotent by
+/// event id), and the cursor moves only with the page it belongs to.
+public struct SyncEngine: Sendable {
+    public let database: KioskDatabase
+    public let client: CentralClient
+    public var pageSize = 1_000
+    public var batchSize = KioskAPI.maxEventsPerBatch
+
+    public init(database: KioskDatabase, client: CentralClient) {
+        self.database = database
+        self.client = client
+    }
+
+    /// One full round. `full` pulls from the beginning instead of the saved cursor.
+    public func runOnce(full: Bool = false) async throws -> SyncReport {
+        let clock = ContinuousClock()
+        let start = clock.now
+        var report = SyncReport()
+        try await push(into: &report)
+        var cursor = full ? nil : try database.syncCursor()
+        while true {
+            let page: SyncPage
+            do { page = try await client.sync(cursor: cursor, limit: pageSize) } catch { throw SyncError.pull(error) }
+            try database.apply(page)
+            report.pages += 1
+            report.pulledTickets += page.tickets.count
+            cursor = page.cursor
+            if !page.hasMore { break }
+        }
+        report.cursor = cursor
+        report.duration = clock.now - start
+        return report
+    }
+
+    private func push(into report: inout SyncReport) async throws {
+        while true {
+            let events = try database.pendingEvents(limit: batchSize)
+            if events.isEmpty { return }
+            let result: EventBatchResult
+            do {
+                result = try await client.upload(EventBatch(events: events))
+            } catch {
+                try? database.markAttemptFailed(events.map(\.eventID), error: "\(error)")
+                throw SyncError.push(error)
+            }
+            let delivered = Set(result.accepted + result.duplicates)
+            try database.markDelivered(Array(delivered))
+            report.pushed += result.accepted.count
+            report.duplicates += result.duplicates.count
+            report.conflicts += result.conflicts
+            // The server must account for every event; if it did not, stop rather than loop.
+            let missing = events.filter { !delivered.contains($0.eventID) }
+            if !missing.isEmpty {
+                try? database.markAttemptFailed(missing.map(\.eventID), error: "not acknowledged by the server")
+                throw SyncError.unacknowledged(missing.map(\.eventID))
+            }
+        }
+    }
+
+    /// Syncs every `interval` until cancelled; after a failure waits with exponential backoff
+    /// and jitter (at most `maxBackoff`), so a fleet of kiosks does not hammer a recovering
+    /// server in step. Calls `onSuccess` after each good round (to close the circuit breaker).
+    public func run(interval: Duration, maxBackoff: Duration = .seconds(300), logger: Logger,
+                    onSuccess: @Sendable (SyncReport) -> Void) async {
+        var failures = 0
+        while !Task.isCancelled {
+            var wait = interval
+            do {
+                let report = try await runOnce()
+                failures = 0
+                onSuccess(report)
+                if report.pushed + report.pulledTickets > 0 || !report.conflicts.isEmpty {
+                    logger.info("synced", metadata: [
+                        "sync.pushed": "\(report.pushed)", "sync.pulled": "\(report.pulledTickets)",
+                        "sync.conflicts": "\(report.conflicts.count)", "sync.ms": "\(report.duration.components.seconds * 1000 + report.duration.components.attoseconds / 1_000_000_000_000_000)",
+                    ])
+                }
+            } catch {
+                failures += 1
+                wait = Self.backoff(after: failures, base: interval, max: maxBackoff, jitter: Double.random(in: 0.5...1))
+                logger.warning("sync failed, retrying", metadata: ["sync.error": "\(error)", "sync.retry_in": "\(wait)"])
+            }
+            try? await Task.sleep(for: wait)
+        }
+    }
+
+    /// base × 2^(failures-1), capped, times a jitter factor in 0.5…1.
+    static func backoff(after failures: Int, base: Duration, max: Duration, jitter: Double) -> Duration {
+        let exponent = Swift.min(failures - 1, 16)
+        let raw = base * (1 << exponent)
+        return (raw < max ? raw : max) * jitter
+    }
+}
+
+public enum SyncError: Error, Sendable, CustomStringConvertible {
+    case push(CentralError)
+    case pull(CentralError)
+    /// The server's answer to an upload left out some events.
+    case unacknowledged([UUID])
+
+    public var description: String {
+        switch self {
+        case .push(let error): "uploading events failed: \(error)"
+        case .pull(let error): "pulling changes failed: \(error)"
+        case .unacknowledged(let ids): "the server did not acknowledge \(ids.count) event(s); they stay queued"
+        }
+    }
+
+    public var centralError: CentralError? {
+        switch self {
+        case .push(let error), .pull(let error): error
+        case .unacknowledged: nil
+        }
+    }
+}
