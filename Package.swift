@@ -69,17 +69,23 @@ let package = Package(
             swiftSettings: swiftSettings),
 
         // MARK: Tests
+        // Test doubles shared by the test targets (a scriptable loopback HTTP server).
+        .target(
+            name: "KioskTestSupport",
+            path: "Tests/Support",
+            swiftSettings: swiftSettings),
         .testTarget(
             name: "CafeProtocolTests",
             dependencies: ["CafeProtocol", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "KioskCoreTests",
-            dependencies: ["KioskCore", "CafeProtocol"],
+            dependencies: ["KioskCore", "CafeProtocol", "KioskTestSupport"],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "KioskDaemonTests",
-            dependencies: ["KioskCore", "CafeProtocol", "KioskDaemon"],
+            dependencies: ["KioskCore", "CafeProtocol", "KioskDaemon", "KioskTestSupport",
+                           .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings),
     ],
     swiftLanguageModes: [.v6],

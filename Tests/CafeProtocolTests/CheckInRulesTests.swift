@@ -149,6 +149,8 @@ import Testing
                 let index = Int.random(in: 0..<mutated.count, using: &generator)
                 mutated[index] ^= UInt8.random(in: 1...255, using: &generator)
             }
+            // Two flips of the same byte by the same value cancel out: that is the original.
+            if mutated == bytes { continue }
             let decision = CheckInRules().decide(scanned: Base45.encode(mutated), at: Self.noon, direction: .auto,
                                                  keys: Self.keys, store: Self.store, ticket: nil)
             if case .deny = decision.verdict {} else { Issue.record("a mutated token was accepted") }

@@ -2,6 +2,7 @@ import CafeProtocol
 import Crypto
 import Foundation
 import Logging
+import KioskTestSupport
 import Testing
 @testable import KioskCore
 

@@ -1,6 +1,7 @@
 import CafeProtocol
 import Crypto
 import Foundation
+import KioskTestSupport
 import Testing
 @testable import KioskCore
 

@@ -6,16 +6,16 @@ import Glibc
 /// A scriptable HTTP/1.1 server on 127.0.0.1 for the transport's tests: it answers what the
 /// test says, hangs, or drops the connection, and counts connections (keep-alive). Not a
 /// stand-in for `cafe-server`: the integration tests run the real one.
-final class LoopbackHTTPServer: @unchecked Sendable {
+public final class LoopbackHTTPServer: @unchecked Sendable {
     // @unchecked: mutable state is guarded by `lock`.
-    struct Request: Sendable {
-        var method: String
-        var path: String
-        var headers: [String: String]
-        var body: [UInt8]
+    public struct Request: Sendable {
+        public var method: String
+        public var path: String
+        public var headers: [String: String]
+        public var body: [UInt8]
     }
 
-    enum Action: Sendable {
+    public enum Action: Sendable {
         case respond(status: Int, body: [UInt8], headers: [String: String] = [:])
         /// Read the request, then never answer (until the server stops).
         case hang
@@ -23,7 +23,7 @@ final class LoopbackHTTPServer: @unchecked Sendable {
         case close
     }
 
-    let port: Int
+    public let port: Int
     private let listener: Int32
     private let handler: @Sendable (Request) -> Action
     private let lock = NSLock()
@@ -33,10 +33,10 @@ final class LoopbackHTTPServer: @unchecked Sendable {
     private var openSockets: Set<Int32> = []
     private let stopSignal = DispatchSemaphore(value: 0)
 
-    var requests: [Request] { lock.withLock { _requests } }
-    var connections: Int { lock.withLock { _connections } }
+    public var requests: [Request] { lock.withLock { _requests } }
+    public var connections: Int { lock.withLock { _connections } }
 
-    init(handler: @escaping @Sendable (Request) -> Action) throws {
+    public init(handler: @escaping @Sendable (Request) -> Action) throws {
         self.handler = handler
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var yes: Int32 = 1
@@ -58,21 +58,23 @@ final class LoopbackHTTPServer: @unchecked Sendable {
         Thread.detachNewThread { [self] in acceptLoop() }
     }
 
-    var baseURL: String { "http://127.0.0.1:\(port)" }
+    public var baseURL: String { "http://127.0.0.1:\(port)" }
 
-    func stop() {
-        let sockets: Set<Int32> = lock.withLock {
+    public func stop() {
+        // Shut sockets down while holding the lock: a serving thread closes its socket only
+        // after removing it under the lock, so no descriptor here can have been reused by
+        // another socket of the process. The accept thread closes the listener itself.
+        lock.withLock {
             stopped = true
-            return openSockets
+            shutdown(listener, Int32(SHUT_RDWR))
+            for socket in openSockets { shutdown(socket, Int32(SHUT_RDWR)) }
         }
-        shutdown(listener, Int32(SHUT_RDWR))
-        close(listener)
-        for socket in sockets { shutdown(socket, Int32(SHUT_RDWR)) }
         // Release every hanging handler.
         for _ in 0..<64 { stopSignal.signal() }
     }
 
     private func acceptLoop() {
+        defer { close(listener) }
         while true {
             let client = accept(listener, nil, nil)
             if client < 0 { return }
