@@ -17,6 +17,6 @@ struct Kioskd: AsyncParsableCommand {
               kioskd demo                         decode a synthetic camera feed of signed passes
               kioskd bench decode                 measure the decoder on camera-like frames
             """,
-        subcommands: [Demo.self, Scan.self, Render.self, Bench.self]
+        subcommands: [Demo.self, Scan.self, Render.self, Enroll.self, Sync.self, Status.self, Check.self, Bench.self]
     )
 }

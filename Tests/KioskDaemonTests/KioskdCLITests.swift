@@ -19,7 +19,9 @@ struct Kioskd {
         return root.appendingPathComponent(".build/debug/kioskd")
     }()
 
-    static func run(_ arguments: [String], stdin: Data? = nil) throws -> Result {
+    /// Runs kioskd and collects its output on threads of its own: waiting for a child process
+    /// must not hold one of Swift's few cooperative threads, which other tests need.
+    static func run(_ arguments: [String], stdin: Data? = nil) async throws -> Result {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
@@ -28,24 +30,25 @@ struct Kioskd {
         process.standardError = err
         let input = Pipe()
         process.standardInput = stdin == nil ? FileHandle.nullDevice : input
-        try process.run()
-        if let stdin {
-            // Write from another thread: a large stream would fill the pipe while we wait.
-            let writer = input.fileHandleForWriting
-            Thread.detachNewThread { writer.write(stdin); try? writer.close() }
-        }
-        // Read both pipes to the end before waiting, so a chatty child never blocks.
+        let outputData = ErrorCollector(out.fileHandleForReading)
         let errorData = ErrorCollector(err.fileHandleForReading)
-        let output = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Result(status: process.terminationStatus, stdout: String(decoding: output, as: UTF8.self),
-                      stderr: String(decoding: errorData.wait(), as: UTF8.self))
+        let status: Int32 = try await withCheckedThrowingContinuation { continuation in
+            process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
+            do { try process.run() } catch { continuation.resume(throwing: error); return }
+            if let stdin {
+                // Write from another thread: a large stream would fill the pipe while we wait.
+                let writer = input.fileHandleForWriting
+                Thread.detachNewThread { writer.write(stdin); try? writer.close() }
+            }
+        }
+        return await Result(status: status, stdout: String(decoding: outputData.value(), as: UTF8.self),
+                            stderr: String(decoding: errorData.value(), as: UTF8.self))
     }
 
     /// Drains a pipe on its own thread.
     final class ErrorCollector: @unchecked Sendable {
         // Safe: `data` is written once by the reader thread before the semaphore is signalled
-        // and read only after waiting on it.
+        // and read only after waiting on it (on a thread of its own, not a cooperative one).
         private var data = Data()
         private let done = DispatchSemaphore(value: 0)
         init(_ handle: FileHandle) {
@@ -54,7 +57,14 @@ struct Kioskd {
                 done.signal()
             }
         }
-        func wait() -> Data { done.wait(); return data }
+        func value() async -> Data {
+            await withCheckedContinuation { continuation in
+                Thread.detachNewThread { [self] in
+                    done.wait()
+                    continuation.resume(returning: data)
+                }
+            }
+        }
     }
 }
 
@@ -72,7 +82,7 @@ struct Kioskd {
         return path(name)
     }
 
-    @Test func scanTSVHasOneLinePerCodeAndADashForNone() throws {
+    @Test func scanTSVHasOneLinePerCodeAndADashForNone() async throws {
         let a = try writeCode("PASS-A", to: "a.png")
         let blank = path("blank.png")
         try Data(PNGCodec.encode(GrayImage(width: 200, height: 200, fill: 255))).write(to: URL(fileURLWithPath: blank))
@@ -85,7 +95,7 @@ struct Kioskd {
         let twoPath = path("two.png")
         try Data(PNGCodec.encode(two)).write(to: URL(fileURLWithPath: twoPath))
 
-        let result = try Kioskd.run(["scan", "--format", "tsv", a, blank, twoPath])
+        let result = try await Kioskd.run(["scan", "--format", "tsv", a, blank, twoPath])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.lines.count == 4)
         #expect(result.lines[0] == "\(a)\tPASS-A")
@@ -93,26 +103,26 @@ struct Kioskd {
         #expect(Set(result.lines[2...]) == ["\(twoPath)\tLEFT", "\(twoPath)\tRIGHT"])
     }
 
-    @Test func anUnreadableFileIsReportedAndTheOthersGoOn() throws {
+    @Test func anUnreadableFileIsReportedAndTheOthersGoOn() async throws {
         let a = try writeCode("PASS-A", to: "a.png")
         let garbage = path("garbage.png")
         try Data("not an image".utf8).write(to: URL(fileURLWithPath: garbage))
-        let result = try Kioskd.run(["scan", "--format", "tsv", path("missing.png"), a, garbage])
+        let result = try await Kioskd.run(["scan", "--format", "tsv", path("missing.png"), a, garbage])
         #expect(result.status == 1)
         #expect(result.lines == ["\(a)\tPASS-A"])
         #expect(result.stderr.contains("missing.png"))
         #expect(result.stderr.contains("garbage.png: unsupported image format"))
     }
 
-    @Test func tsvEscapesPayloadsThatWouldBreakLines() throws {
+    @Test func tsvEscapesPayloadsThatWouldBreakLines() async throws {
         let file = try writeCode("a\tb\nc\\d", to: "escape.png")
-        let result = try Kioskd.run(["scan", "--format", "tsv", file])
+        let result = try await Kioskd.run(["scan", "--format", "tsv", file])
         #expect(result.lines == ["\(file)\ta\\tb\\nc\\\\d"])
     }
 
-    @Test func jsonAndTextFormats() throws {
+    @Test func jsonAndTextFormats() async throws {
         let a = try writeCode("PASS-J", to: "j.png")
-        let json = try Kioskd.run(["scan", "--format", "json", a, path("missing.png")])
+        let json = try await Kioskd.run(["scan", "--format", "json", a, path("missing.png")])
         #expect(json.status == 1)
         let records = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as! [[String: Any]]
         #expect(records.count == 2)
@@ -121,12 +131,12 @@ struct Kioskd {
         #expect(codes.first?["found_by"] as? String == "zxing/full")
         #expect(records[1]["error"] is String)
 
-        let text = try Kioskd.run(["scan", a])
+        let text = try await Kioskd.run(["scan", a])
         #expect(text.status == 0)
         #expect(text.lines == ["\(a): PASS-J"])
     }
 
-    @Test func rawStreamPrintsEachNewCodeOnceWithItsFrameNumber() throws {
+    @Test func rawStreamPrintsEachNewCodeOnceWithItsFrameNumber() async throws {
         // Frames: 1-3 code A, 4-5 nothing, 6 code B, 7 code A again (within a second: same showing).
         let width = 320, height = 240
         func frame(_ payload: String?) throws -> [UInt8] {
@@ -144,22 +154,22 @@ struct Kioskd {
             gray += pixels
             for value in pixels { yuyv += [value, 0x80] }
         }
-        let grayResult = try Kioskd.run(["scan", "--raw", "gray", "--size", "\(width)x\(height)", "--format", "tsv", "-"], stdin: Data(gray))
+        let grayResult = try await Kioskd.run(["scan", "--raw", "gray", "--size", "\(width)x\(height)", "--format", "tsv", "-"], stdin: Data(gray))
         #expect(grayResult.status == 0, "\(grayResult.stderr)")
         #expect(grayResult.lines == ["1\tA1", "6\tB2"])
         #expect(grayResult.stderr.contains("7 frames decoded, 0 unusable"))
 
         let yuyvPath = path("stream.yuyv")
         try Data(yuyv).write(to: URL(fileURLWithPath: yuyvPath))
-        let yuyvResult = try Kioskd.run(["scan", "--raw", "yuyv", "--size", "\(width)x\(height)", yuyvPath])
+        let yuyvResult = try await Kioskd.run(["scan", "--raw", "yuyv", "--size", "\(width)x\(height)", yuyvPath])
         #expect(yuyvResult.lines == ["frame 1: A1", "frame 6: B2"])
 
         // The wrong size: the stream does not divide into frames; said clearly, not a crash.
-        let wrong = try Kioskd.run(["scan", "--raw", "gray", "--size", "300x200", "-"], stdin: Data(gray))
+        let wrong = try await Kioskd.run(["scan", "--raw", "gray", "--size", "300x200", "-"], stdin: Data(gray))
         #expect(wrong.stderr.contains("truncated"))
     }
 
-    @Test func mjpegStream() throws {
+    @Test func mjpegStream() async throws {
         var stream = [UInt8]()
         for payload in ["M1", "M1", "M2"] {
             var image = GrayImage(width: 320, height: 240, fill: 220)
@@ -167,35 +177,35 @@ struct Kioskd {
             for y in 0..<code.height { for x in 0..<code.width { image[x + 20, y + 20] = code[x, y] } }
             stream += try JPEGEncoder.encode(image, quality: 85)
         }
-        let result = try Kioskd.run(["scan", "--raw", "mjpeg", "--format", "tsv", "-"], stdin: Data(stream))
+        let result = try await Kioskd.run(["scan", "--raw", "mjpeg", "--format", "tsv", "-"], stdin: Data(stream))
         #expect(result.status == 0)
         #expect(result.lines == ["1\tM1", "3\tM2"])
     }
 
-    @Test func usageErrorsExplainThemselves() throws {
-        let noFiles = try Kioskd.run(["scan"])
+    @Test func usageErrorsExplainThemselves() async throws {
+        let noFiles = try await Kioskd.run(["scan"])
         #expect(noFiles.status == 64)
         #expect(noFiles.stderr.contains("give at least one image file"))
-        let noSize = try Kioskd.run(["scan", "--raw", "gray", "-"])
+        let noSize = try await Kioskd.run(["scan", "--raw", "gray", "-"])
         #expect(noSize.status == 64)
         #expect(noSize.stderr.contains("--size"))
-        let badLevel = try Kioskd.run(["render", "X", "--level", "Z"])
+        let badLevel = try await Kioskd.run(["render", "X", "--level", "Z"])
         #expect(badLevel.status == 64)
-        let help = try Kioskd.run(["scan", "--help"])
+        let help = try await Kioskd.run(["scan", "--help"])
         #expect(help.status == 0)
         #expect(help.stdout.contains("FILE<TAB>PAYLOAD"))
     }
 
     @Test(arguments: ["png", "svg", "text", "escpos"])
-    func renderWritesEachFormat(format: String) throws {
+    func renderWritesEachFormat(format: String) async throws {
         let out = path("code.\(format)")
-        let result = try Kioskd.run(["render", "RENDER-ME", "--format", format, "-o", out, "--level", "q"])
+        let result = try await Kioskd.run(["render", "RENDER-ME", "--format", format, "-o", out, "--level", "q"])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stderr.contains("level Q"))
         let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: out)))
         switch format {
         case "png":
-            let scan = try Kioskd.run(["scan", "--format", "tsv", out])
+            let scan = try await Kioskd.run(["scan", "--format", "tsv", out])
             #expect(scan.lines == ["\(out)\tRENDER-ME"])
         case "svg":
             #expect(String(decoding: bytes, as: UTF8.self).contains("<svg"))
@@ -207,11 +217,11 @@ struct Kioskd {
         }
     }
 
-    @Test func renderToStdoutAndEmptyPayload() throws {
-        let svg = try Kioskd.run(["render", "OUT", "--format", "svg"])
+    @Test func renderToStdoutAndEmptyPayload() async throws {
+        let svg = try await Kioskd.run(["render", "OUT", "--format", "svg"])
         #expect(svg.status == 0)
         #expect(svg.stdout.hasPrefix("<?xml"))
-        let empty = try Kioskd.run(["render", ""])
+        let empty = try await Kioskd.run(["render", ""])
         #expect(empty.status == 64)
         #expect(empty.stderr.contains("empty"))
     }

@@ -190,7 +190,14 @@ public struct KioskDatabase: Sendable {
             }
             try SettingRecord(name: SettingRecord.Names.storeSettings, value: settings).save(db)
             try SettingRecord(name: SettingRecord.Names.syncCursor, value: page.cursor).save(db)
-            try SettingRecord(name: SettingRecord.Names.lastSyncAt, value: ISO8601DateFormatter().string(from: page.serverTime)).save(db)
+            try SettingRecord(name: SettingRecord.Names.lastSyncAt, value: page.serverTime.formatted(.iso8601)).save(db)
+        }
+    }
+
+    /// The server's time at the last page applied: when the cache was last known current.
+    public func lastSyncAt() throws -> Date? {
+        try writer.read { db in
+            try SettingRecord.fetchOne(db, key: SettingRecord.Names.lastSyncAt).flatMap { WireCoding.parseTimestamp($0.value) }
         }
     }
 

@@ -1,0 +1,80 @@
+import CafeProtocol
+import Foundation
+
+/// What enrolment gave this kiosk: where its server is and how to prove who it is.
+public struct DeviceCredentials: Codable, Equatable, Sendable {
+    public var serverURL: String
+    public var deviceID: UUID
+    /// Secret: the file holding it is 0600 and it is never logged.
+    public var deviceToken: String
+    public var deviceName: String
+    public var storeID: UInt32
+    public var storeName: String
+    public var enrolledAt: Date
+
+    public init(serverURL: String, deviceID: UUID, deviceToken: String, deviceName: String,
+                storeID: UInt32, storeName: String, enrolledAt: Date) {
+        self.serverURL = serverURL
+        self.deviceID = deviceID
+        self.deviceToken = deviceToken
+        self.deviceName = deviceName
+        self.storeID = storeID
+        self.storeName = storeName
+        self.enrolledAt = enrolledAt
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case serverURL = "server_url", deviceID = "device_id", deviceToken = "device_token", deviceName = "device_name"
+        case storeID = "store_id", storeName = "store_name", enrolledAt = "enrolled_at"
+    }
+}
+
+/// The kiosk's state directory: `kiosk.sqlite` (cache and outbox) and `device.json`
+/// (credentials). Chosen by `--state-dir`, else systemd's `$STATE_DIRECTORY`, else
+/// `/var/lib/kioskd`.
+public struct StateDirectory: Sendable {
+    public static let defaultPath = "/var/lib/kioskd"
+    public let path: String
+
+    public init(path: String) { self.path = path }
+
+    public static func resolve(option: String?, environment: [String: String] = ProcessInfo.processInfo.environment) -> StateDirectory {
+        if let option, !option.isEmpty { return StateDirectory(path: option) }
+        // systemd passes a colon-separated list when the unit names several.
+        if let fromSystemd = environment["STATE_DIRECTORY"]?.split(separator: ":").first, !fromSystemd.isEmpty {
+            return StateDirectory(path: String(fromSystemd))
+        }
+        return StateDirectory(path: defaultPath)
+    }
+
+    public var databasePath: String { path + "/kiosk.sqlite" }
+    public var devicePath: String { path + "/device.json" }
+
+    /// Creates the directory (0700) if needed.
+    public func prepare() throws {
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true,
+                                                attributes: [.posixPermissions: 0o700])
+    }
+
+    public func loadDevice() throws -> DeviceCredentials? {
+        guard FileManager.default.fileExists(atPath: devicePath) else { return nil }
+        let data = try Data(contentsOf: URL(fileURLWithPath: devicePath))
+        return try WireCoding.decoder().decode(DeviceCredentials.self, from: data)
+    }
+
+    /// Writes the credentials atomically (temporary file, fsync, rename) with mode 0600.
+    public func saveDevice(_ credentials: DeviceCredentials) throws {
+        try prepare()
+        let data = try WireCoding.encoder().encode(credentials)
+        let temporary = devicePath + ".tmp"
+        FileManager.default.createFile(atPath: temporary, contents: nil, attributes: [.posixPermissions: 0o600])
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: temporary))
+        try handle.truncate(atOffset: 0)
+        try handle.write(contentsOf: data)
+        try handle.synchronize()
+        try handle.close()
+        if rename(temporary, devicePath) != 0 {
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: devicePath])
+        }
+    }
+}

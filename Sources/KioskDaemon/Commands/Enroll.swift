@@ -1,0 +1,69 @@
+import ArgumentParser
+import CafeProtocol
+import Foundation
+import KioskCore
+
+extension Kioskd {
+    struct Enroll: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Enrol this kiosk with cafe-server using a one-time code, then sync.",
+            discussion: """
+                The owner creates the code (cafe-server admin enrollment-code). The device token \
+                the server returns is stored in STATE_DIR/device.json with mode 0600. A first \
+                sync follows; if it fails, the enrolment stands and 'kioskd sync' retries.
+
+                Example:
+                  kioskd enroll --server https://cafe.example.com --code K7Q2-MX4P --name entrance
+                """)
+
+        @OptionGroup var state: StateOptions
+
+        @Option(help: "The cafe-server's base URL, e.g. https://cafe.example.com.")
+        var server: String
+
+        @Option(help: "The one-time enrolment code.")
+        var code: String
+
+        @Option(help: "This kiosk's name, as the owner will see it.")
+        var name = "entrance"
+
+        @Option(help: "Trust only this CA certificate file for the server (pinning).")
+        var caFile: String?
+
+        func validate() throws {
+            guard let url = URL(string: server), let scheme = url.scheme, ["http", "https"].contains(scheme), url.host != nil else {
+                throw ValidationError("--server must be an http:// or https:// URL, not '\(server)'")
+            }
+            guard !code.trimmingCharacters(in: .whitespaces).isEmpty else { throw ValidationError("--code is empty") }
+        }
+
+        func run() async throws {
+            let client = CentralClient(baseURL: server, deviceToken: nil, transport: CurlTransport(caFile: caFile))
+            let response: EnrollResponse
+            do {
+                response = try await client.enroll(EnrollRequest(code: code.trimmingCharacters(in: .whitespaces), deviceName: name))
+            } catch {
+                Output.error("kioskd enroll: \(error)")
+                throw ExitCode(1)
+            }
+            let credentials = DeviceCredentials(serverURL: server, deviceID: response.deviceID, deviceToken: response.deviceToken,
+                                                deviceName: name, storeID: response.store.storeID, storeName: response.store.name,
+                                                enrolledAt: response.serverTime)
+            do { try state.directory.saveDevice(credentials) } catch {
+                Output.error("kioskd enroll: enrolled, but cannot store the credentials in \(state.directory.devicePath): \(error)")
+                throw ExitCode(1)
+            }
+            Output.line("enrolled as '\(name)' (device \(response.deviceID.uuidString.lowercased())) for store #\(response.store.storeID) \(response.store.name)")
+            let database = try state.openDatabase()
+            let engine = SyncEngine(database: database, client: CentralClient(baseURL: server, deviceToken: response.deviceToken,
+                                                                               transport: CurlTransport(caFile: caFile)))
+            do {
+                let report = try await engine.runOnce(full: true)
+                Output.line("first sync: \(report.pulledTickets) tickets in \(report.pages) page(s), \(report.duration.milliseconds) ms")
+            } catch {
+                Output.error("kioskd enroll: the first sync failed (\(error)); run 'kioskd sync' once the server is reachable")
+                throw ExitCode(1)
+            }
+        }
+    }
+}

@@ -1,0 +1,118 @@
+import CafeProtocol
+import Crypto
+import Foundation
+import KioskTestSupport
+import Testing
+
+/// `kioskd enroll`, `sync`, `status` and `check` as an admin runs them, against a server on
+/// loopback that speaks the kiosk contract (scripted here until cafe-server's integration
+/// tests take over).
+@Suite struct KioskdEnrollSyncTests {
+    let signer = PassSigner(privateKey: Curve25519.Signing.PrivateKey())
+    let store = StoreSettings(storeID: 7, name: "Sinchon", timeZone: "UTC", closedHours: nil, seats: 30)
+    let passID = UUID()
+    let state = FileManager.default.temporaryDirectory.appendingPathComponent("kioskd-state-\(UUID().uuidString)").path
+
+    final class Switch: @unchecked Sendable {
+        // @unchecked: guarded by `lock`.
+        let lock = NSLock()
+        var revoked = false
+    }
+
+    func startServer(_ revoked: Switch) throws -> LoopbackHTTPServer {
+        let now = Date()
+        let ticket = TicketState(passID: passID, storeID: 7, kind: .period, validFrom: now.addingTimeInterval(-3600),
+                                 validUntil: now.addingTimeInterval(86_400), remainingMinutes: nil, status: .valid,
+                                 inside: false, lastEnteredAt: nil, holderName: "Park", seat: nil, revision: 1)
+        let page = SyncPage(cursor: "r1", hasMore: false, tickets: [ticket],
+                            keys: [PublicKeyRecord(keyID: signer.keyID, publicKey: signer.privateKey.publicKey.rawRepresentation, retired: false)],
+                            store: store, printJobs: [], serverTime: now)
+        let enrolled = EnrollResponse(deviceID: UUID(), deviceToken: "tok-1", store: store, serverTime: now)
+        return try LoopbackHTTPServer { request in
+            let encoder = WireCoding.encoder()
+            if request.path == KioskAPI.enrollPath {
+                let body = try? WireCoding.decoder().decode(EnrollRequest.self, from: Data(request.body))
+                guard body?.code == "GOOD-CODE" else {
+                    return .respond(status: 400, body: Array(#"{"code":"enrollment_code_invalid","message":"unknown or used code"}"#.utf8))
+                }
+                return .respond(status: 200, body: Array(try! encoder.encode(enrolled)))
+            }
+            guard request.headers["authorization"] == "Device tok-1", !revoked.lock.withLock({ revoked.revoked }) else {
+                return .respond(status: 401, body: Array(#"{"code":"unauthorized","message":"device revoked"}"#.utf8))
+            }
+            return .respond(status: 200, body: Array(try! encoder.encode(page)))
+        }
+    }
+
+    func token(signer: PassSigner, passID: UUID) throws -> String {
+        let now = Date()
+        return try signer.signText(PassToken(keyID: signer.keyID, passID: passID, storeID: 7, kind: .period,
+                                             validFrom: now.addingTimeInterval(-3600), validUntil: now.addingTimeInterval(86_400), issuedAt: now))
+    }
+
+    @Test func enrollSyncStatusAndCheck() async throws {
+        let revoked = Switch()
+        let server = try startServer(revoked)
+        defer { server.stop(); try? FileManager.default.removeItem(atPath: state) }
+
+        let bad = try await Kioskd.run(["enroll", "--state-dir", state, "--server", server.baseURL, "--code", "WRONG"])
+        #expect(bad.status == 1)
+        #expect(bad.stderr.contains("unknown or used code"))
+
+        let enroll = try await Kioskd.run(["enroll", "--state-dir", state, "--server", server.baseURL, "--code", "GOOD-CODE", "--name", "front door"])
+        #expect(enroll.status == 0, "\(enroll.stderr)")
+        #expect(enroll.stdout.contains("enrolled as 'front door'"))
+        #expect(enroll.stdout.contains("first sync: 1 tickets"))
+        let attributes = try FileManager.default.attributesOfItem(atPath: state + "/device.json")
+        #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o600)
+
+        let status = try await Kioskd.run(["status", "--state-dir", state, "--json"])
+        #expect(status.status == 0, "\(status.stderr)")
+        let report = try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as! [String: Any]
+        #expect(report["enrolled"] as? Bool == true)
+        #expect(report["tickets_cached"] as? Int == 1)
+        #expect(report["keys"] as? [String] == [signer.keyID.description])
+        #expect(report["store_name"] as? String == "Sinchon")
+        #expect(report["device_token"] == nil, "the secret is never printed")
+        let text = try await Kioskd.run(["status", "--state-dir", state])
+        #expect(text.stdout.contains("last sync") && !text.stdout.contains("tok-1"))
+
+        let allowed = try await Kioskd.run(["check", "--state-dir", state, try token(signer: signer, passID: passID)])
+        #expect(allowed.status == 0, "\(allowed.stderr)")
+        #expect(allowed.stdout.contains("verdict: ENTER"))
+        #expect(allowed.stdout.contains("revision 1"))
+        let stranger = PassSigner(privateKey: Curve25519.Signing.PrivateKey())
+        let denied = try await Kioskd.run(["check", "--state-dir", state, try token(signer: stranger, passID: UUID())])
+        #expect(denied.status == 3)
+        #expect(denied.stdout.contains("DENY unknown_key"))
+        #expect(denied.stdout.contains("not among this kiosk's keys"))
+
+        let sync = try await Kioskd.run(["sync", "--state-dir", state])
+        #expect(sync.status == 0, "\(sync.stderr)")
+        #expect(sync.stdout.contains("pulled 1 ticket(s) in 1 page(s); cursor r1"))
+
+        revoked.lock.withLock { revoked.revoked = true }
+        let refused = try await Kioskd.run(["sync", "--state-dir", state])
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("no longer authorised"))
+    }
+
+    @Test func withoutEnrolmentTheCommandsSayWhatToDo() async throws {
+        defer { try? FileManager.default.removeItem(atPath: state) }
+        let sync = try await Kioskd.run(["sync", "--state-dir", state])
+        #expect(sync.status == 1)
+        #expect(sync.stderr.contains("not enrolled"))
+        let status = try await Kioskd.run(["status", "--state-dir", state])
+        #expect(status.status == 0)
+        #expect(status.stdout.contains("not enrolled"))
+        #expect(status.stdout.contains("never"))
+        let check = try await Kioskd.run(["check", "--state-dir", state, "ANYTHING"])
+        #expect(check.status == 1)
+        #expect(check.stderr.contains("never synced"))
+        let unreachable = try await Kioskd.run(["enroll", "--state-dir", state, "--server", "http://127.0.0.1:9", "--code", "X"])
+        #expect(unreachable.status == 1)
+        #expect(unreachable.stderr.contains("unreachable"))
+        let badURL = try await Kioskd.run(["enroll", "--state-dir", state, "--server", "cafe.example.com", "--code", "X"])
+        #expect(badURL.status == 64)
+    }
+}
