@@ -161,23 +161,32 @@ public struct KioskDatabase: Sendable {
     public func apply(_ page: SyncPage) throws {
         let settings = String(decoding: try WireCoding.encoder().encode(page.store), as: UTF8.self)
         try writer.write { db in
-            let pendingPasses = Set(try String.fetchAll(db, sql: "SELECT DISTINCT pass_id FROM outbox WHERE pass_id IS NOT NULL"))
+            // One prepared upsert per ticket: an initial sync of 100,000 tickets is one
+            // transaction of cheap statements. Older revisions are skipped by the WHERE; a pass
+            // with events still in the outbox keeps its local inside/outside and the lower of
+            // the two balances until the server has those events.
+            let upsert = try db.cachedStatement(sql: """
+                INSERT INTO ticket (pass_id, store_id, kind, valid_from, valid_until, remaining_minutes, status,
+                                    inside, last_entered_at, holder_name, seat, revision)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (pass_id) DO UPDATE SET
+                    store_id = excluded.store_id, kind = excluded.kind, valid_from = excluded.valid_from,
+                    valid_until = excluded.valid_until, status = excluded.status, holder_name = excluded.holder_name,
+                    seat = excluded.seat, revision = excluded.revision,
+                    inside = CASE WHEN EXISTS (SELECT 1 FROM outbox WHERE outbox.pass_id = ticket.pass_id)
+                        THEN ticket.inside ELSE excluded.inside END,
+                    last_entered_at = CASE WHEN EXISTS (SELECT 1 FROM outbox WHERE outbox.pass_id = ticket.pass_id)
+                        THEN ticket.last_entered_at ELSE excluded.last_entered_at END,
+                    remaining_minutes = CASE
+                        WHEN NOT EXISTS (SELECT 1 FROM outbox WHERE outbox.pass_id = ticket.pass_id) THEN excluded.remaining_minutes
+                        WHEN ticket.remaining_minutes IS NULL THEN excluded.remaining_minutes
+                        ELSE MIN(ticket.remaining_minutes, COALESCE(excluded.remaining_minutes, ticket.remaining_minutes)) END
+                WHERE excluded.revision > ticket.revision
+                """)
             for state in page.tickets {
-                let incoming = TicketRecord(state)
-                if let existing = try TicketRecord.fetchOne(db, key: incoming.passID) {
-                    guard incoming.revision > existing.revision else { continue }
-                    var merged = incoming
-                    if pendingPasses.contains(incoming.passID) {
-                        merged.inside = existing.inside
-                        merged.lastEnteredAt = existing.lastEnteredAt
-                        merged.remainingMinutes = existing.remainingMinutes.map { local in
-                            min(local, incoming.remainingMinutes ?? local)
-                        } ?? incoming.remainingMinutes
-                    }
-                    try merged.save(db)
-                } else {
-                    try incoming.insert(db)
-                }
+                let row = TicketRecord(state)
+                try upsert.execute(arguments: [row.passID, row.storeID, row.kind, row.validFrom, row.validUntil, row.remainingMinutes,
+                                               row.status, row.inside, row.lastEnteredAt, row.holderName, row.seat, row.revision])
             }
             try SigningKeyRecord.deleteAll(db)
             for key in page.keys {
