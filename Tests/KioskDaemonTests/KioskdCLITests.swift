@@ -226,3 +226,22 @@ struct Kioskd {
         #expect(empty.stderr.contains("empty"))
     }
 }
+
+/// The README's first command: the demo must keep showing every kind of verdict.
+@Suite struct DemoTests {
+    @Test func theDemoPrintsRealVerdicts() async throws {
+        let result = try await Kioskd.run(["demo", "--size", "480x360", "--shot-frames", "4", "--gap-frames", "3",
+                                              // No time budget: what is found must not depend on the test machine's load.
+                                              "--budget", "1000"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let verdicts = result.stdout.split(separator: "\n").compactMap { line -> String? in
+            guard let range = line.range(of: #"frame \d+: "#, options: .regularExpression) else { return nil }
+            return line[range.upperBound...].split(separator: " ").first.map(String.init)
+        }
+        #expect(verdicts == ["ENTER", "ENTER", "ENTER", "EXIT", "EXIT", "DENY", "DENY", "DENY", "EXIT", "DENY"], "\(result.stdout)")
+        for reason in ["refunded", "unknown_key", "invalid_signature", "expired", "min charged"] {
+            #expect(result.stdout.contains(reason), "\(reason) missing")
+        }
+        #expect(result.stdout.contains("10 events recorded in the outbox"))
+    }
+}

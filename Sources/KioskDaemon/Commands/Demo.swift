@@ -3,21 +3,20 @@ import CafeProtocol
 import Crypto
 import Foundation
 import KioskCore
+import Logging
 
 extension Kioskd {
     struct Demo: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Run the decoding pipeline on a synthetic camera feed and print what it sees.",
+            abstract: "Run the door on a synthetic camera feed and print its verdicts.",
             discussion: """
-                Makes a store signing key, issues signed passes, and plays a scripted camera \
-                feed: a printed pass, a phone in dark mode, a tilted phone, a forged pass, a \
-                tampered pass, and empty frames between them. Every frame goes through the live \
-                decoding cascade within its time budget; every new code is verified against \
-                the store's public key and printed with its verdict so far (signature, key, \
-                store). No network, no hardware.
-
-                The check-in rules, the central server and the door come in later versions of \
-                this demo.
+                Makes a store with a signing key and a cache synced with its passes (one of \
+                them refunded), then plays a scripted camera feed through the live decoding \
+                cascade and the check-in engine: customers entering and leaving with printed \
+                passes and phones (dark mode, tilted), a time pass charged on exit, a refunded \
+                pass, a forged pass, a tampered pass, and empty frames between them. Each \
+                verdict is printed with its reason and the event recorded for it. No network, \
+                no hardware: the store's server is simulated by the cache it would have synced.
                 """)
 
         @Option(help: "Camera frame size, WIDTHxHEIGHT.")
@@ -26,39 +25,91 @@ extension Kioskd {
         @Option(help: "Seed for the synthetic scenes.")
         var seed: UInt64 = 2026
 
+        @Option(help: "Per-frame decoding budget in milliseconds (default: 2 ms + 14 ms a megapixel).")
+        var budget: Double?
+
+        @Option(help: "Frames each customer holds a code up (30 = one second).")
+        var shotFrames = 15
+
+        @Option(help: "Empty frames between two customers (a code gone that long is a new scan when shown again).")
+        var gapFrames = 35
+
         func validate() throws {
             guard Kioskd.Scan.parseSize(size) != nil else { throw ValidationError("--size must look like 1280x720") }
+            if let budget, !(budget > 0 && budget <= 1000) { throw ValidationError("--budget must be between 0 and 1000 ms") }
+            guard shotFrames > 0, gapFrames >= 0 else { throw ValidationError("--shot-frames must be positive, --gap-frames not negative") }
+        }
+
+        /// The demo's clock: the camera's frames at 30 fps, plus jumps between customers.
+        final class DemoClock: @unchecked Sendable {
+            // @unchecked: used only by the demo's one task.
+            var now: Date
+            init(_ start: Date) { now = start }
         }
 
         func run() async throws {
             let (width, height) = Kioskd.Scan.parseSize(size)!
-            let store: UInt32 = 1
+            let clock = DemoClock(Self.openingTime())
             let storeKey = PassSigner(privateKey: Curve25519.Signing.PrivateKey())
             let forger = PassSigner(privateKey: Curve25519.Signing.PrivateKey())
-            let verifier = PassVerifier(publicKeys: [storeKey.privateKey.publicKey])
-            let now = Date()
-            func pass(_ kind: PassKind, days: Double, signer: PassSigner = storeKey, store: UInt32 = store) throws -> String {
-                let token = PassToken(keyID: signer.keyID, passID: UUID(), storeID: store, kind: kind,
-                                      validFrom: now, validUntil: now.addingTimeInterval(days * 86_400), issuedAt: now)
+            let settings = StoreSettings(storeID: 1, name: "Demo Study Cafe", timeZone: TimeZone.current.identifier,
+                                         closedHours: LocalTimeRange(startMinute: 2 * 60, endMinute: 5 * 60), seats: 40)
+
+            // What the server would have issued and the kiosk synced.
+            var tickets = [TicketState]()
+            func issue(_ kind: PassKind, days: Double, minutes: Int? = nil, status: TicketStatus = .valid,
+                       holder: String, signer: PassSigner = storeKey) throws -> String {
+                let from = clock.now.addingTimeInterval(-3600)
+                let token = PassToken(keyID: signer.keyID, passID: UUID(), storeID: 1, kind: kind,
+                                      validFrom: from, validUntil: from.addingTimeInterval(days * 86_400), issuedAt: from)
+                if signer.keyID == storeKey.keyID {
+                    tickets.append(TicketState(passID: token.passID, storeID: 1, kind: kind, validFrom: token.validFrom,
+                                               validUntil: token.validUntil, remainingMinutes: minutes, status: status,
+                                               inside: false, lastEnteredAt: nil, holderName: holder, seat: nil,
+                                               revision: Int64(tickets.count + 1)))
+                }
                 return try signer.signText(token)
             }
-            var tampered = try Base45.decode(pass(.day, days: 1))
+            let period = try issue(.period, days: 14, holder: "Kim")
+            let hours = try issue(.time, days: 60, minutes: 600, holder: "Lee")
+            let day = try issue(.day, days: 1, holder: "Park")
+            let refunded = try issue(.period, days: 7, status: .refunded, holder: "Choi")
+            let forged = try issue(.period, days: 7, holder: "Mallory", signer: forger)
+            var tampered = try Base45.decode(issue(.day, days: 1, holder: "Jung"))
             tampered[33] ^= 0x01  // one second more validity: the signature no longer matches
-            let feed: [(label: String, payload: String?, style: Style)] = [
-                ("nobody at the door", nil, .paper),
-                ("printed 14-day pass", try pass(.period, days: 14), .paper),
-                ("nobody", nil, .paper),
-                ("10-hour pass on a phone in dark mode", try pass(.time, days: 60), .darkPhone),
-                ("nobody", nil, .paper),
-                ("day pass on a tilted phone", try pass(.day, days: 1), .tiltedPhone),
-                ("nobody", nil, .paper),
-                ("pass from another store's key", try pass(.period, days: 7, signer: forger), .paper),
-                ("nobody", nil, .paper),
-                ("tampered day pass", Base45.encode(tampered), .phone),
-                ("nobody", nil, .paper),
+
+            let database = try KioskDatabase.inMemory()
+            try database.apply(SyncPage(
+                cursor: "demo", hasMore: false, tickets: tickets,
+                keys: [PublicKeyRecord(keyID: storeKey.keyID, publicKey: storeKey.privateKey.publicKey.rawRepresentation, retired: false)],
+                store: settings, printJobs: [], serverTime: clock.now))
+            let engine = CheckInEngine(store: DatabaseCheckInStore(database: database), now: { clock.now })
+            let service = CheckInService(engine: engine, client: nil,
+                                         logger: Logger(label: "kioskd.demo", factory: { _ in SwiftLogNoOpLogHandler() }))
+
+            let feed: [(label: String, payload: String?, style: Style, laterBy: TimeInterval)] = [
+                ("nobody at the door", nil, .paper, 0),
+                ("Kim, printed 14-day pass", period, .paper, 0),
+                ("Lee, 10-hour pass on a phone in dark mode", hours, .darkPhone, 60),
+                ("Park, day pass on a tilted phone", day, .tiltedPhone, 60),
+                ("Kim again: leaving", period, .paper, 3 * 3600),
+                ("Lee leaving, 3 h 4 min later", hours, .darkPhone, 4 * 60),
+                ("Choi, refunded pass", refunded, .phone, 60),
+                ("a pass signed with another store's key", forged, .paper, 60),
+                ("a tampered day pass", Base45.encode(tampered), .phone, 60),
+                ("Park leaving", day, .tiltedPhone, 600),
+                ("Park back in the afternoon", day, .tiltedPhone, 3600),
             ]
             var shots = [SyntheticCamera.Shot]()
+            var shotLabels = [Int]()  // the feed item of each shot; gaps between customers are -1
             for (index, item) in feed.enumerated() {
+                if index > 0 {
+                    // The door is empty for a moment between two customers.
+                    shots.append(.init(frames: gapFrames, scene: SyntheticScene(width: width, height: height, effects: [.noise(sigma: 4)],
+                                                                        seed: seed &+ UInt64(index) &* 1000 &+ 1)))
+                    shotLabels.append(-1)
+                }
+                shotLabels.append(index)
                 var scene = SyntheticScene(width: width, height: height, seed: seed &+ UInt64(index) &* 1000)
                 if let payload = item.payload {
                     scene.codes = [item.style.place(payload, width: width, height: height)]
@@ -66,47 +117,66 @@ extension Kioskd {
                 } else {
                     scene.effects = [.noise(sigma: 4)]
                 }
-                shots.append(.init(frames: item.payload == nil ? 15 : 20, scene: scene))
+                shots.append(.init(frames: item.payload == nil ? 10 : shotFrames, scene: scene))
             }
 
-            Output.line("kioskd demo: \(width)×\(height) synthetic camera, \(shots.reduce(0) { $0 + $1.frames }) frames, store key \(storeKey.keyID)")
+            Output.line("kioskd demo: \(settings.name), store key \(storeKey.keyID), \(tickets.count) passes cached; \(width)×\(height) synthetic camera, \(shots.reduce(0) { $0 + $1.frames }) frames")
             var camera = SyntheticCamera(shots: shots)
-            let decoder = CascadeDecoder()
-            var debouncer = ScanDebouncer()
+            let decoder = budget.map { CascadeDecoder(budget: $0) } ?? CascadeDecoder()
+            // A code out of view for a second is a new showing; a shorter gap (for quick runs)
+            // shortens that second with it.
+            var debouncer = ScanDebouncer(quietFrames: min(30, max(1, gapFrames - 1)))
             var times = [Double]()
-            var shotStart = 0
-            var shotIndex = 0
+            var shotEnd = 0
+            var shotIndex = -1
             while let frame = try camera.nextFrame() {
-                while shotIndex < shots.count, frame.number > shotStart + shots[shotIndex].frames {
-                    shotStart += shots[shotIndex].frames
+                if frame.number > shotEnd {
                     shotIndex += 1
+                    shotEnd += shots[shotIndex].frames
+                    if shotLabels[shotIndex] >= 0 {
+                        let item = feed[shotLabels[shotIndex]]
+                        clock.now = clock.now.addingTimeInterval(item.laterBy)
+                        Output.line(String(format: "%@  ── %@", Self.time(clock.now), item.label))
+                    }
                 }
-                if frame.number == shotStart + 1 { Output.line(String(format: "frame %3d  ── %@", frame.number, feed[shotIndex].label)) }
+                clock.now = clock.now.addingTimeInterval(1.0 / 30)
                 let start = ContinuousClock.now
                 let symbols = decoder.decode(frame.image)
-                times.append(CascadeDecoder.milliseconds(since: start))
+                times.append(Double((ContinuousClock.now - start).components.attoseconds) / 1e15)
                 for payload in debouncer.newPayloads(symbols.map(\.payload), frame: frame.number) {
-                    let text = String(decoding: payload, as: UTF8.self)
-                    let foundBy = symbols.first { $0.payload == payload }?.foundBy ?? "?"
-                    Output.line(String(format: "frame %3d  %@  (%@, %.1f ms)", frame.number, Self.describe(text, verifier: verifier, store: store), foundBy, times.last!))
+                    let outcome = try await service.scan(String(decoding: payload, as: UTF8.self))
+                    Output.line("\(Self.time(clock.now))  frame \(frame.number): \(Self.describe(outcome))")
                 }
             }
             times.sort()
-            Output.line(String(format: "decoded %d frames: median %.2f ms, p95 %.2f ms, max %.2f ms per frame",
-                               times.count, times[times.count / 2], times[times.count * 95 / 100], times.last!))
+            let status = try database.status()
+            Output.line(String(format: "decoded %d frames: median %.2f ms, p95 %.2f ms per frame; %d events recorded in the outbox",
+                               times.count, times[times.count / 2], times[times.count * 95 / 100], status.outboxPending))
         }
 
-        /// The verdict as far as this version can give one: the token's signature, key and store.
-        static func describe(_ text: String, verifier: PassVerifier, store: UInt32) -> String {
-            do {
-                let token = try verifier.verify(text: text)
-                guard token.storeID == store else { return "DENY  \(DenyReason.wrongStore.rawValue)" }
-                let formatter = ISO8601DateFormatter()
-                formatter.formatOptions = [.withFullDate]
-                return "VALID \(token.kind) pass \(token.passID.uuidString.prefix(8)), valid until \(formatter.string(from: token.validUntil))"
-            } catch {
-                return "DENY  \(error.denyReason.rawValue): \(error)"
+        /// 10:00 today, local time: the store is open.
+        static func openingTime() -> Date {
+            Calendar.current.date(bySettingHour: 10, minute: 0, second: 0, of: Date()) ?? Date()
+        }
+
+        static func time(_ date: Date) -> String {
+            let parts = Calendar.current.dateComponents([.hour, .minute, .second], from: date)
+            return String(format: "%02d:%02d:%02d", parts.hour ?? 0, parts.minute ?? 0, parts.second ?? 0)
+        }
+
+        static func describe(_ outcome: CheckInOutcome) -> String {
+            let display = outcome.decision.display
+            var text: String
+            switch outcome.verdict {
+            case .enter: text = "ENTER  \(display.title)"
+            case .exit: text = "EXIT   \(display.title)"
+            case .deny(let reason): text = "DENY   \(reason.rawValue): \(display.title)"
             }
+            if let name = display.holderName { text += ", \(name)" }
+            if let charged = outcome.decision.minutesCharged { text += "; \(charged) min charged" }
+            if let minutes = display.remainingMinutes, outcome.verdict != .deny(.unknownKey) { text += ", \(minutes) min left" }
+            if let event = outcome.event { text += "  [event \(event.eventID.uuidString.prefix(8).lowercased())]" }
+            return text
         }
 
         enum Style {
