@@ -35,16 +35,17 @@ final class DecodeEngines {
     let zxing = ZXingDecoder()
     let zxingHarder = ZXingDecoder(tryHarder: true)
 
-    /// Half-size frame, made once per frame for every "half" pass that needs it.
-    private var halfCache: (frame: ObjectIdentifier?, id: Int, image: GrayImage)?
+    /// The half-size frame, made once per frame for every "half" pass that needs it.
+    private var halfFrame: (serial: Int, image: GrayImage)?
     private var frameSerial = 0
 
+    /// Call before the passes of a new frame: forgets the previous frame's half-size copy.
     func beginFrame() { frameSerial += 1 }
 
     func half(of frame: GrayImage) -> GrayImage {
-        if let cached = halfCache, cached.id == frameSerial { return cached.image }
+        if let cached = halfFrame, cached.serial == frameSerial { return cached.image }
         let image = frame.downscaledByTwo()
-        halfCache = (nil, frameSerial, image)
+        halfFrame = (frameSerial, image)
         return image
     }
 
