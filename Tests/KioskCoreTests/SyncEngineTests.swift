@@ -107,6 +107,38 @@ import Testing
         #expect(try database.pendingEvents(limit: 10) == [event])
     }
 
+    @Test func printedJobsAreAcknowledgedOnceAndNeverPrintedTwice() async throws {
+        let job = PrintJob(jobID: UUID(), passID: UUID(), token: "TOKEN", label: "Day pass", createdAt: Self.time)
+        let gone = PrintJob(jobID: UUID(), passID: UUID(), token: "TOKEN2", label: "Day pass", createdAt: Self.time.addingTimeInterval(1))
+        let server = try LoopbackHTTPServer { request in
+            if request.path == KioskAPI.printJobAckPath(job.jobID.uuidString) { return .respond(status: 204, body: []) }
+            if request.path == KioskAPI.printJobAckPath(gone.jobID.uuidString) {
+                return .respond(status: 404, body: Array(#"{"code":"not_found","message":"no such job"}"#.utf8))
+            }
+            let page = SyncPage(cursor: "c", hasMore: false, tickets: [], keys: [], store: Self.store,
+                                printJobs: [job, gone], serverTime: Self.time)
+            return .respond(status: 200, body: Array(try! WireCoding.encoder().encode(page)))
+        }
+        defer { server.stop() }
+        let database = try KioskDatabase.inMemory()
+        let engine = SyncEngine(database: database, client: CentralClient(baseURL: server.baseURL, deviceToken: "t", transport: CurlTransport()))
+        _ = try await engine.runOnce()
+        #expect(try database.pendingPrintJobs() == [job, gone])
+        try database.markPrinted(job.jobID, at: Self.time.addingTimeInterval(5))
+        try database.markPrinted(gone.jobID, at: Self.time.addingTimeInterval(6))
+        #expect(try database.pendingPrintJobs().isEmpty, "printed once, even before the server hears of it")
+        let report = try await engine.runOnce()
+        #expect(report.printJobsAcknowledged == 2)
+        let acks = server.requests.filter { $0.path.hasSuffix("/ack") }
+        #expect(acks.count == 2)
+        let body = try WireCoding.decoder().decode(PrintJobAck.self, from: Data(acks[0].body))
+        #expect(body.printedAt == Self.time.addingTimeInterval(5))
+        // The next page lists the same jobs again: they are not printed again, nor acknowledged again.
+        let again = try await engine.runOnce()
+        #expect(again.printJobsAcknowledged == 0)
+        #expect(try database.pendingPrintJobs().isEmpty)
+    }
+
     @Test func backoffGrowsIsCappedAndJittered() {
         #expect(SyncEngine.backoff(after: 1, base: .seconds(5), max: .seconds(300), jitter: 1) == .seconds(5))
         #expect(SyncEngine.backoff(after: 3, base: .seconds(5), max: .seconds(300), jitter: 1) == .seconds(20))

@@ -65,6 +65,15 @@ public struct CentralClient: Sendable {
         try await call("POST", KioskAPI.eventsPath, body: batch, timeout: timeout)
     }
 
+    /// Tells the server a print job came out of the printer (204, no body).
+    public func acknowledgePrintJob(_ jobID: UUID, printedAt: Date, timeout: Duration = .seconds(10)) async throws(CentralError) {
+        let _: NoContent = try await call("POST", KioskAPI.printJobAckPath(jobID.uuidString), body: PrintJobAck(printedAt: printedAt),
+                                          timeout: timeout)
+    }
+
+    /// An answer without a body (204).
+    struct NoContent: Decodable {}
+
     private func call<Body: Encodable, Answer: Decodable>(
         _ method: String, _ path: String, body: Body?, timeout: Duration, connectTimeout: Duration = .seconds(3)
     ) async throws(CentralError) -> Answer {
@@ -87,6 +96,7 @@ public struct CentralClient: Sendable {
         let apiError = try? WireCoding.decoder().decode(APIError.self, from: Data(response.body))
         switch response.status {
         case 200..<300:
+            if Answer.self == NoContent.self, let none = NoContent() as? Answer { return none }
             do { return try WireCoding.decoder().decode(Answer.self, from: Data(response.body)) } catch {
                 throw .invalidResponse("\(Answer.self): \(Self.describe(error))")
             }

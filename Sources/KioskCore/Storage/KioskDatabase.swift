@@ -241,6 +241,45 @@ public struct KioskDatabase: Sendable {
         }
     }
 
+    // MARK: Print jobs
+
+    /// Passes sold at the counter waiting to be printed, oldest first.
+    public func pendingPrintJobs() throws -> [PrintJob] {
+        try writer.read { db in
+            try PrintJobRecord.filter(PrintJobRecord.CodingKeys.acknowledged == false && PrintJobRecord.CodingKeys.printedAt == nil)
+                .order(PrintJobRecord.CodingKeys.createdAt).fetchAll(db)
+                .compactMap { record in
+                    guard let jobID = UUID(uuidString: record.jobID), let passID = UUID(uuidString: record.passID) else { return nil }
+                    return PrintJob(jobID: jobID, passID: passID, token: record.token, label: record.label, createdAt: record.createdAt)
+                }
+        }
+    }
+
+    /// The printer has it: never print it twice, even if the acknowledgement fails.
+    public func markPrinted(_ jobID: UUID, at time: Date) throws {
+        try writer.write { db in
+            try db.execute(sql: "UPDATE print_job SET printed_at = COALESCE(printed_at, ?) WHERE job_id = ?",
+                           arguments: [time, jobID.uuidString])
+        }
+    }
+
+    /// Jobs printed but whose acknowledgement has not reached the server yet.
+    public func printedUnacknowledged() throws -> [(jobID: UUID, printedAt: Date)] {
+        try writer.read { db in
+            try PrintJobRecord.filter(PrintJobRecord.CodingKeys.acknowledged == false && PrintJobRecord.CodingKeys.printedAt != nil)
+                .fetchAll(db).compactMap { record in
+                    guard let id = UUID(uuidString: record.jobID), let printed = record.printedAt else { return nil }
+                    return (id, printed)
+                }
+        }
+    }
+
+    public func markAcknowledged(_ jobID: UUID) throws {
+        try writer.write { db in
+            try db.execute(sql: "UPDATE print_job SET acknowledged = 1 WHERE job_id = ?", arguments: [jobID.uuidString])
+        }
+    }
+
     // MARK: Status
 
     public struct Status: Equatable, Sendable {
@@ -261,7 +300,7 @@ public struct KioskDatabase: Sendable {
                 keys: try SigningKeyRecord.filter(SigningKeyRecord.CodingKeys.retired == false).fetchAll(db)
                     .map { KeyID(rawValue: UInt32(truncatingIfNeeded: $0.keyID)) },
                 cursor: try SettingRecord.fetchOne(db, key: SettingRecord.Names.syncCursor)?.value,
-                printJobsWaiting: try PrintJobRecord.filter(PrintJobRecord.CodingKeys.acknowledged == false).fetchCount(db))
+                printJobsWaiting: try PrintJobRecord.filter(PrintJobRecord.CodingKeys.printedAt == nil).fetchCount(db))
         }
     }
 }

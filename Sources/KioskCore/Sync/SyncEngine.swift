@@ -9,6 +9,7 @@ public struct SyncReport: Sendable, Equatable {
     public var conflicts: [EventConflict] = []
     public var pulledTickets = 0
     public var pages = 0
+    public var printJobsAcknowledged = 0
     public var cursor: String?
     public var duration: Duration = .zero
 }
@@ -34,6 +35,7 @@ public struct SyncEngine: Sendable {
         let start = clock.now
         var report = SyncReport()
         try await push(into: &report)
+        try await acknowledgePrinted(into: &report)
         var cursor = full ? nil : try database.syncCursor()
         while true {
             let page: SyncPage
@@ -47,6 +49,22 @@ public struct SyncEngine: Sendable {
         report.cursor = cursor
         report.duration = clock.now - start
         return report
+    }
+
+    /// Tells the server which counter sales came out of the printer. A job the server no
+    /// longer knows (404) or already has (409) counts as acknowledged.
+    private func acknowledgePrinted(into report: inout SyncReport) async throws {
+        for (jobID, printedAt) in try database.printedUnacknowledged() {
+            do {
+                try await client.acknowledgePrintJob(jobID, printedAt: printedAt)
+            } catch .rejected(let status, _) where status == 404 || status == 409 {
+                // Nothing left to tell.
+            } catch {
+                throw SyncError.push(error)
+            }
+            try database.markAcknowledged(jobID)
+            report.printJobsAcknowledged += 1
+        }
     }
 
     private func push(into report: inout SyncReport) async throws {
