@@ -21,6 +21,7 @@ struct StateOptions: ParsableArguments {
                 Output.error("""
                     kioskd: the cache \(directory.databasePath) was damaged (\(aside.reason)).
                     kioskd: it was moved to \(aside.path) and a new, empty cache was made;
+                    kioskd: \(opened.salvagedEvents) queued check-in(s) could be read from it and were kept for upload;
                     kioskd: the kiosk decides nothing until 'kioskd sync' has filled it again.
                     """)
             }

@@ -125,6 +125,24 @@ import Testing
         #expect(reopened.movedAside != nil)
         #expect(try reopened.database.status().ticketsCached == 0)
 
+        // Damage that spares the outbox: its events are carried over to the new cache.
+        let salvage = folder.appendingPathComponent("salvage.sqlite").path
+        let events = (0..<5).map { event(.enter, pass: UUID(), at: TimeInterval($0)) }
+        do {
+            let good = try KioskDatabase.open(path: salvage).database
+            for event in events { try good.record(event, ticket: nil) }
+            try good.apply(page((0..<2_000).map { _ in ticket(revision: 1) }, cursor: "c1"))
+        }
+        let size = try FileManager.default.attributesOfItem(atPath: salvage)[.size] as! Int
+        let tail = try FileHandle(forUpdating: URL(fileURLWithPath: salvage))
+        try tail.seek(toOffset: UInt64(size - 3 * 4096))  // the last pages hold tickets
+        tail.write(Data(repeating: 0x5A, count: 3 * 4096))
+        try tail.close()
+        let salvaged = try KioskDatabase.open(path: salvage)
+        #expect(salvaged.movedAside != nil)
+        #expect(salvaged.salvagedEvents == 5)
+        #expect(try salvaged.database.pendingEvents(limit: 10) == events)
+
         // A healthy file opens as it is.
         let healthy = try KioskDatabase.open(path: folder.appendingPathComponent("healthy.sqlite").path)
         #expect(healthy.movedAside == nil)

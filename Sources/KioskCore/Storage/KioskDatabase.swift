@@ -26,7 +26,9 @@ public struct KioskDatabase: Sendable {
             for suffix in ["-wal", "-shm"] where files.fileExists(atPath: path + suffix) {
                 try? files.moveItem(atPath: path + suffix, toPath: aside + suffix)
             }
-            return OpenResult(database: try openChecked(path: path), movedAside: (aside, "\(error)"))
+            let database = try openChecked(path: path)
+            let salvaged = database.salvageOutbox(from: aside)
+            return OpenResult(database: database, movedAside: (aside, "\(error)"), salvagedEvents: salvaged)
         }
     }
 
@@ -34,6 +36,37 @@ public struct KioskDatabase: Sendable {
         public let database: KioskDatabase
         /// Where a damaged file went, and SQLite's reason, when it had to be replaced.
         public let movedAside: (path: String, reason: String)?
+        /// Events still readable in the damaged file's outbox, copied into the new cache so
+        /// that they are uploaded all the same.
+        public var salvagedEvents = 0
+    }
+
+    /// Copies every outbox row that can still be read from a damaged file. Rows that cannot be
+    /// read are lost with the damage; the count of those that could is returned.
+    func salvageOutbox(from damagedPath: String) -> Int {
+        var configuration = Configuration()
+        configuration.readonly = true
+        guard let damaged = try? DatabaseQueue(path: damagedPath, configuration: configuration) else { return 0 }
+        let rows: [OutboxRecord] = (try? damaged.read { db in
+            var rows = [OutboxRecord]()
+            let cursor = try OutboxRecord.order(OutboxRecord.CodingKeys.seq).fetchCursor(db)
+            // Read row by row: a damaged page stops the scan, but what was read before it counts.
+            while true {
+                do {
+                    guard let row = try cursor.next() else { break }
+                    rows.append(row)
+                } catch {
+                    break
+                }
+            }
+            return rows
+        }) ?? []
+        var copied = 0
+        for row in rows {
+            guard let event = try? WireCoding.decoder().decode(KioskEvent.self, from: Data(row.payload.utf8)) else { continue }
+            if (try? record(event, ticket: nil)) != nil { copied += 1 }
+        }
+        return copied
     }
 
     /// An in-memory database, for tests.
