@@ -38,6 +38,9 @@ extension Kioskd.Bench {
         @Flag(help: "Also run every single pass on every frame and print what each finds and costs.")
         var passes = false
 
+        @Flag(help: "Only the live (budgeted) cascade: for sweeping --budget.")
+        var liveOnly = false
+
         @Option(help: "Per-frame time budget of the live cascade in milliseconds (default: 2 ms + 14 ms a megapixel).")
         var budget: Double?
 
@@ -79,13 +82,15 @@ extension Kioskd.Bench {
                         try Data(manifest.utf8).write(to: manifestURL)
                     }
                 }
-                let zbar = ZBarDecoder()
-                DecodeReport.print(title: "zbar alone (in-process, one pass), \(size)", frames: frames) { image in
-                    [.init { zbar.decode(image) }]
-                }
-                let thorough = CascadeDecoder()
-                DecodeReport.print(title: "kioskd scan (whole cascade, one frame), \(size)", frames: frames) { image in
-                    [.init { thorough.decodeThoroughly(image) }]
+                if !liveOnly {
+                    let zbar = ZBarDecoder()
+                    DecodeReport.print(title: "zbar alone (in-process, one pass), \(size)", frames: frames) { image in
+                        [.init { zbar.decode(image) }]
+                    }
+                    let thorough = CascadeDecoder()
+                    DecodeReport.print(title: "kioskd scan (whole cascade, one frame), \(size)", frames: frames) { image in
+                        [.init { thorough.decodeThoroughly(image) }]
+                    }
                 }
                 let live = budget.map { CascadeDecoder(budget: $0) } ?? CascadeDecoder()
                 let budgetText = String(format: "%.1f ms", budget ?? CascadeDecoder.FrameBudget.standard.milliseconds(width: parts[0], height: parts[1]))
