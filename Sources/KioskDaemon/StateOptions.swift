@@ -49,7 +49,7 @@ struct StateOptions: ParsableArguments {
 }
 
 extension Duration {
-    var milliseconds: Int { Int(components.seconds) * 1000 + Int(components.attoseconds / 1_000_000_000_000_000) }
+    var milliseconds: Int { Int(inMilliseconds.rounded()) }
 }
 
 /// "3 min ago", "2 h ago", "5 d ago": ages an admin reads at a glance.

@@ -124,7 +124,6 @@ public final class CurlTransport: HTTPTransport, @unchecked Sendable {
     }
 
     static func milliseconds(_ duration: Duration) -> Int {
-        let parts = duration.components
-        return max(1, Int(parts.seconds) * 1000 + Int(parts.attoseconds / 1_000_000_000_000_000))
+        max(1, Int(duration.inMilliseconds.rounded(.up)))
     }
 }

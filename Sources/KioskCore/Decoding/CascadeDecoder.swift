@@ -117,8 +117,7 @@ public final class CascadeDecoder: QRDecoder {
     }
 
     public static func milliseconds(since start: ContinuousClock.Instant) -> Double {
-        let elapsed = ContinuousClock.now - start
-        return Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+        (ContinuousClock.now - start).inMilliseconds
     }
 
     /// One symbol per payload (two passes, or two engines, may find the same code).

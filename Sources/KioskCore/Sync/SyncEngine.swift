@@ -107,7 +107,7 @@ public struct SyncEngine: Sendable {
                 if report.pushed + report.pulledTickets > 0 || !report.conflicts.isEmpty {
                     logger.info("synced", metadata: [
                         "sync.pushed": "\(report.pushed)", "sync.pulled": "\(report.pulledTickets)",
-                        "sync.conflicts": "\(report.conflicts.count)", "sync.ms": "\(report.duration.components.seconds * 1000 + report.duration.components.attoseconds / 1_000_000_000_000_000)",
+                        "sync.conflicts": "\(report.conflicts.count)", "sync.ms": "\(Int(report.duration.inMilliseconds))",
                     ])
                 }
             } catch {

@@ -124,8 +124,7 @@ enum DecodeReport {
         init(_ work: () -> [DecodedSymbol]) {
             let start = ContinuousClock.now
             symbols = work()
-            let elapsed = ContinuousClock.now - start
-            milliseconds = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+            milliseconds = (ContinuousClock.now - start).inMilliseconds
         }
     }
 
@@ -188,7 +187,7 @@ enum PassReport {
                 for (frame, image) in frames where frame.category == category {
                     let start = ContinuousClock.now
                     let found = probe.run(pass, image)
-                    times.append(Double((ContinuousClock.now - start).components.attoseconds) / 1e15 + Double((ContinuousClock.now - start).components.seconds) * 1000)
+                    times.append((ContinuousClock.now - start).inMilliseconds)
                     let texts = Set(found.map(\.text))
                     hits += texts.intersection(frame.expected).count
                     wrong += texts.subtracting(frame.expected).count

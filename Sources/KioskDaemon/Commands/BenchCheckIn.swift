@@ -75,8 +75,7 @@ extension Kioskd.Bench {
             for index in 0..<scans {
                 let start = ContinuousClock.now
                 let outcome = try engine.scan(tokens[index % tokens.count])
-                times.append(Double((ContinuousClock.now - start).components.attoseconds) / 1e15
-                             + Double((ContinuousClock.now - start).components.seconds) * 1000)
+                times.append((ContinuousClock.now - start).inMilliseconds)
                 verdicts[outcome.verdict.logName, default: 0] += 1
                 if printEvents, let event = outcome.event, outcome.recordError == nil {
                     Output.line("committed \(event.eventID.uuidString)")

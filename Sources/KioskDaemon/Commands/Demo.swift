@@ -142,7 +142,7 @@ extension Kioskd {
                 clock.now = clock.now.addingTimeInterval(1.0 / 30)
                 let start = ContinuousClock.now
                 let symbols = decoder.decode(frame.image)
-                times.append(Double((ContinuousClock.now - start).components.attoseconds) / 1e15)
+                times.append((ContinuousClock.now - start).inMilliseconds)
                 for payload in debouncer.newPayloads(symbols.map(\.payload), frame: frame.number) {
                     let outcome = try await service.scan(String(decoding: payload, as: UTF8.self))
                     Output.line("\(Self.time(clock.now))  frame \(frame.number): \(Self.describe(outcome))")
