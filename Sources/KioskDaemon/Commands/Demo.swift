@@ -40,11 +40,51 @@ extension Kioskd {
             guard shotFrames > 0, gapFrames >= 0 else { throw ValidationError("--shot-frames must be positive, --gap-frames not negative") }
         }
 
-        /// The demo's clock: the camera's frames at 30 fps, plus jumps between customers.
+        /// The demo's clock: the camera's frames at 30 fps, plus jumps between customers. The
+        /// feed (on the decode thread) moves it; the check-in engine reads it.
         final class DemoClock: @unchecked Sendable {
-            // @unchecked: used only by the demo's one task.
-            var now: Date
-            init(_ start: Date) { now = start }
+            // @unchecked: `current` is guarded by `lock`.
+            private let lock = NSLock()
+            private var current: Date
+            init(_ start: Date) { current = start }
+            var now: Date { lock.withLock { current } }
+            func advance(by seconds: TimeInterval) { lock.withLock { current = current.addingTimeInterval(seconds) } }
+        }
+
+        /// The synthetic camera, announcing each customer as their first frame comes and moving
+        /// the clock with the frames.
+        struct ScriptedFeed: FrameSource {
+            var camera: SyntheticCamera
+            let shotFrames: [Int]
+            /// The label and the time since the previous customer, for shots that start a customer.
+            let announcements: [(label: String, laterBy: TimeInterval)?]
+            let clock: DemoClock
+            var shotIndex = -1
+            var shotEnd = 0
+
+            mutating func nextFrame() throws(FrameSourceError) -> Frame? {
+                guard let frame = try camera.nextFrame() else { return nil }
+                if frame.number > shotEnd {
+                    shotIndex += 1
+                    shotEnd += shotFrames[shotIndex]
+                    if let announcement = announcements[shotIndex] {
+                        clock.advance(by: announcement.laterBy)
+                        Output.line("\(Demo.time(clock.now))  ── \(announcement.label)")
+                    }
+                }
+                clock.advance(by: 1.0 / 30)
+                return frame
+            }
+        }
+
+        /// Prints each verdict as the door would show it.
+        final class ConsoleFeedback: DoorFeedback {
+            let clock: DemoClock
+            init(clock: DemoClock) { self.clock = clock }
+            func verdict(_ outcome: CheckInOutcome, frame: Int) {
+                Output.line("\(Demo.time(clock.now))  frame \(frame): \(Demo.describe(outcome))")
+            }
+            func badFrame(_ error: FrameSourceError) { Output.error("kioskd demo: \(error)") }
         }
 
         func run() async throws {
@@ -101,15 +141,15 @@ extension Kioskd {
                 ("Park back in the afternoon", day, .tiltedPhone, 3600),
             ]
             var shots = [SyntheticCamera.Shot]()
-            var shotLabels = [Int]()  // the feed item of each shot; gaps between customers are -1
+            var announcements = [(label: String, laterBy: TimeInterval)?]()
             for (index, item) in feed.enumerated() {
                 if index > 0 {
                     // The door is empty for a moment between two customers.
                     shots.append(.init(frames: gapFrames, scene: SyntheticScene(width: width, height: height, effects: [.noise(sigma: 4)],
-                                                                        seed: seed &+ UInt64(index) &* 1000 &+ 1)))
-                    shotLabels.append(-1)
+                                                                                seed: seed &+ UInt64(index) &* 1000 &+ 1)))
+                    announcements.append(nil)
                 }
-                shotLabels.append(index)
+                announcements.append((item.label, item.laterBy))
                 var scene = SyntheticScene(width: width, height: height, seed: seed &+ UInt64(index) &* 1000)
                 if let payload = item.payload {
                     scene.codes = [item.style.place(payload, width: width, height: height)]
@@ -121,34 +161,16 @@ extension Kioskd {
             }
 
             Output.line("kioskd demo: \(settings.name), store key \(storeKey.keyID), \(tickets.count) passes cached; \(width)×\(height) synthetic camera, \(shots.reduce(0) { $0 + $1.frames }) frames")
-            var camera = SyntheticCamera(shots: shots)
+            let feedSource = ScriptedFeed(camera: SyntheticCamera(shots: shots), shotFrames: shots.map(\.frames),
+                                          announcements: announcements, clock: clock)
             let decoder = budget.map { CascadeDecoder(budget: $0) } ?? CascadeDecoder()
             // A code out of view for a second is a new showing; a shorter gap (for quick runs)
             // shortens that second with it.
-            var debouncer = ScanDebouncer(quietFrames: min(30, max(1, gapFrames - 1)))
-            var times = [Double]()
-            var shotEnd = 0
-            var shotIndex = -1
-            while let frame = try camera.nextFrame() {
-                if frame.number > shotEnd {
-                    shotIndex += 1
-                    shotEnd += shots[shotIndex].frames
-                    if shotLabels[shotIndex] >= 0 {
-                        let item = feed[shotLabels[shotIndex]]
-                        clock.now = clock.now.addingTimeInterval(item.laterBy)
-                        Output.line(String(format: "%@  ── %@", Self.time(clock.now), item.label))
-                    }
-                }
-                clock.now = clock.now.addingTimeInterval(1.0 / 30)
-                let start = ContinuousClock.now
-                let symbols = decoder.decode(frame.image)
-                times.append((ContinuousClock.now - start).inMilliseconds)
-                for payload in debouncer.newPayloads(symbols.map(\.payload), frame: frame.number) {
-                    let outcome = try await service.scan(String(decoding: payload, as: UTF8.self))
-                    Output.line("\(Self.time(clock.now))  frame \(frame.number): \(Self.describe(outcome))")
-                }
-            }
-            times.sort()
+            let debouncer = ScanDebouncer(quietFrames: min(30, max(1, gapFrames - 1)))
+            let loop = DoorLoop(service: service, feedback: ConsoleFeedback(clock: clock),
+                                logger: Logger(label: "kioskd.demo", factory: { _ in SwiftLogNoOpLogHandler() }))
+            let stats = await loop.run(source: feedSource, decoder: decoder, debouncer: debouncer)
+            let times = stats.decodeMilliseconds
             let status = try database.status()
             Output.line(String(format: "decoded %d frames: median %.2f ms, p95 %.2f ms per frame; %d events recorded in the outbox",
                                times.count, times[times.count / 2], times[times.count * 95 / 100], status.outboxPending))

@@ -20,6 +20,8 @@ public struct SyntheticCamera: FrameSource {
     private var shotIndex = 0
     private var frameInShot = 0
     private var count = 0
+    /// An empty doorway does not move: its frame is rendered once per shot.
+    private var emptyFrame: (shot: Int, image: GrayImage)?
 
     public init(shots: [Shot]) { self.shots = shots }
 
@@ -32,6 +34,14 @@ public struct SyntheticCamera: FrameSource {
         }
         guard shotIndex < shots.count else { return nil }
         let shot = shots[shotIndex]
+        if shot.scene.codes.isEmpty {
+            frameInShot += 1
+            count += 1
+            if let cached = emptyFrame, cached.shot == shotIndex { return Frame(number: count, image: cached.image) }
+            let image = shot.scene.render()
+            emptyFrame = (shotIndex, image)
+            return Frame(number: count, image: image)
+        }
         var scene = shot.scene
         scene.seed = scene.seed &+ UInt64(frameInShot)
         for index in scene.codes.indices {
