@@ -1,6 +1,7 @@
 import CafeProtocol
 import Crypto
 import Foundation
+import KioskCore
 import KioskTestSupport
 import Testing
 
@@ -39,6 +40,10 @@ import Testing
             }
             guard request.headers["authorization"] == "Device tok-1", !revoked.lock.withLock({ revoked.revoked }) else {
                 return .respond(status: 401, body: Array(#"{"code":"unauthorized","message":"device revoked"}"#.utf8))
+            }
+            // Online verdicts and uploads: the server is failing (the door must decide offline).
+            if request.path == KioskAPI.checkInsPath || request.path == KioskAPI.eventsPath {
+                return .respond(status: 503, body: [])
             }
             return .respond(status: 200, body: Array(try! encoder.encode(page)))
         }
@@ -95,6 +100,43 @@ import Testing
         let refused = try await Kioskd.run(["sync", "--state-dir", state])
         #expect(refused.status == 1)
         #expect(refused.stderr.contains("no longer authorised"))
+    }
+
+    @Test func runDecidesFromAStreamAndRecordsEveryVerdict() async throws {
+        let server = try startServer(Switch())
+        defer { server.stop(); try? FileManager.default.removeItem(atPath: state) }
+        let enroll = try await Kioskd.run(["enroll", "--state-dir", state, "--server", server.baseURL, "--code", "GOOD-CODE"])
+        #expect(enroll.status == 0, "\(enroll.stderr)")
+
+        // Frames: the synced pass (3 frames), nothing (35), a forged pass (3).
+        let stranger = PassSigner(privateKey: Curve25519.Signing.PrivateKey())
+        func frame(_ payload: String?) throws -> [UInt8] {
+            var image = GrayImage(width: 400, height: 300, fill: 210)
+            if let payload {
+                let code = try QRMatrix(text: payload).image(moduleSize: 4)
+                for y in 0..<code.height { for x in 0..<code.width { image[x + 80, y + 40] = code[x, y] } }
+            }
+            return image.pixels
+        }
+        let good = try frame(token(signer: signer, passID: passID))
+        let forged = try frame(token(signer: stranger, passID: UUID()))
+        let empty = try frame(nil)
+        var stream = [UInt8]()
+        for _ in 0..<3 { stream += good }
+        for _ in 0..<35 { stream += empty }
+        for _ in 0..<3 { stream += forged }
+        let run = try await Kioskd.run(["run", "--state-dir", state, "--raw", "gray", "--size", "400x300", "--budget", "1000",
+                                        "--deadline-ms", "200", "-"], stdin: Data(stream))
+        #expect(run.status == 0, "\(run.stderr)")
+        let lines = run.stdout.split(separator: "\n").map { $0.split(separator: "\t").map(String.init) }
+        #expect(lines.map { $0.count } == [7, 7])
+        #expect(lines.first?[1] == "1" && lines.first?[2] == "enter" && lines.first?[3] == passID.uuidString.lowercased())
+        #expect(lines.first?[4] == "offline", "the server answered 503: decided from the cache")
+        #expect(lines.last?[1] == "39" && lines.last?[2] == "deny:unknown_key")
+        #expect(run.stderr.contains("door stopped"))
+        let status = try await Kioskd.run(["status", "--state-dir", state, "--json"])
+        let report = try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as! [String: Any]
+        #expect(report["outbox_pending"] as? Int == 2, "both decisions wait for upload")
     }
 
     @Test func withoutEnrolmentTheCommandsSayWhatToDo() async throws {

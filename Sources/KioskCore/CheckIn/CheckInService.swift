@@ -10,7 +10,7 @@ public final class CheckInService {
     private let engine: CheckInEngine
     private let client: CentralClient?
     private let deadline: Duration
-    private var breaker: CircuitBreaker
+    private let breaker: SharedCircuitBreaker
     private let logger: Logger
     /// The last reason the server could not be used, for `kioskd status`.
     public private(set) var lastCentralError: CentralError?
@@ -19,7 +19,7 @@ public final class CheckInService {
     ///   - client: nil for an offline-only kiosk.
     ///   - deadline: the longest a customer waits for the online verdict (default 300 ms).
     public init(engine: CheckInEngine, client: CentralClient?, deadline: Duration = .milliseconds(300),
-                breaker: CircuitBreaker = CircuitBreaker(), logger: Logger) {
+                breaker: SharedCircuitBreaker = SharedCircuitBreaker(), logger: Logger) {
         self.engine = engine
         self.client = client
         self.deadline = deadline
@@ -30,7 +30,8 @@ public final class CheckInService {
     /// Whether the next scan will ask the server.
     public var isOnline: Bool { client != nil && breaker.allowsRequest(at: engine.currentTime) }
 
-    /// The sync loop reached the server: scans may ask it again.
+    /// The sync loop reached the server: scans may ask it again. (The sync loop may also
+    /// hold the shared breaker itself and call `recordSuccess()` from its own task.)
     public func serverReachable() { breaker.recordSuccess() }
 
     public func scan(_ text: String, direction: ScanDirection = .auto) async throws -> CheckInOutcome {

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Stops asking the server after repeated failures, so that a dead network does not cost every
 /// customer the online deadline. After `openDuration` one request is let through as a probe;
@@ -31,4 +32,17 @@ public struct CircuitBreaker: Sendable {
         consecutiveFailures += 1
         if consecutiveFailures >= failureThreshold { openUntil = now.addingTimeInterval(openDuration) }
     }
+}
+
+/// The breaker shared by the door (which trips it) and the sync loop (which closes it when
+/// the server answers again): the two run in different tasks.
+public final class SharedCircuitBreaker: Sendable {
+    private let state: Mutex<CircuitBreaker>
+
+    public init(_ breaker: CircuitBreaker = CircuitBreaker()) { state = Mutex(breaker) }
+
+    public func allowsRequest(at now: Date) -> Bool { state.withLock { $0.allowsRequest(at: now) } }
+    public func isOpen(at now: Date) -> Bool { state.withLock { $0.isOpen(at: now) } }
+    public func recordSuccess() { state.withLock { $0.recordSuccess() } }
+    public func recordFailure(at now: Date) { state.withLock { $0.recordFailure(at: now) } }
 }

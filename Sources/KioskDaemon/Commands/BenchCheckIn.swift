@@ -32,6 +32,10 @@ extension Kioskd.Bench {
         @Flag(help: "Print 'committed <event id>' after each scan's event is committed.")
         var printEvents = false
 
+        func validate() throws {
+            guard tickets > 0, scans > 0 else { throw ValidationError("--tickets and --scans must be positive") }
+        }
+
         func run() async throws {
             let temporary = stateDir == nil
             let directory = StateDirectory(path: stateDir ?? FileManager.default.temporaryDirectory
