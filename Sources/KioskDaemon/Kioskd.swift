@@ -12,6 +12,7 @@ struct Kioskd: AsyncParsableCommand {
 
             Examples:
               kioskd demo                          the door on a synthetic camera feed
+              kioskd run --raw mjpeg -             the door on a camera stream from stdin
               kioskd enroll --server URL --code C  enrol this kiosk with cafe-server
               kioskd status                        enrolment, last sync, cache, outbox
               kioskd check --file photo.jpg        why would this pass be denied?
