@@ -67,7 +67,9 @@ public struct StateDirectory: Sendable {
         try prepare()
         let data = try WireCoding.encoder().encode(credentials)
         let temporary = devicePath + ".tmp"
-        FileManager.default.createFile(atPath: temporary, contents: nil, attributes: [.posixPermissions: 0o600])
+        guard FileManager.default.createFile(atPath: temporary, contents: nil, attributes: [.posixPermissions: 0o600]) else {
+            throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: temporary])
+        }
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: temporary))
         try handle.truncate(atOffset: 0)
         try handle.write(contentsOf: data)
