@@ -450,10 +450,16 @@ extension PassKind {
         }
     }
 
+    /// The kind with this JSON name, or nil.
+    public init?(wireName: String) {
+        guard let kind = Self.allCases.first(where: { $0.wireName == wireName }) else { return nil }
+        self = kind
+    }
+
     public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         let name = try container.decode(String.self)
-        guard let kind = Self.allCases.first(where: { $0.wireName == name }) else {
+        guard let kind = PassKind(wireName: name) else {
             throw DecodingError.dataCorruptedError(in: container, debugDescription: "unknown pass kind \(name)")
         }
         self = kind

@@ -12,7 +12,7 @@ public final class CheckInService {
     private let deadline: Duration
     private let breaker: SharedCircuitBreaker
     private let logger: Logger
-    /// The last reason the server could not be used, for `kioskd status`.
+    /// The last reason the server could not be used (nil after a success).
     public private(set) var lastCentralError: CentralError?
 
     /// - Parameters:

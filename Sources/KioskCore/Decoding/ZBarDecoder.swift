@@ -6,10 +6,9 @@ public final class ZBarDecoder: QRDecoder {
     private let scanner: OpaquePointer
     private let image: OpaquePointer
 
-    /// - Parameters:
-    ///   - density: scan every n-th line (1 = every line). Higher is faster and misses small codes.
-    ///   - tryInverted: let zbar retry an inverted image when the normal one finds nothing.
-    public init(density: Int32 = 1, tryInverted: Bool = false) {
+    /// - Parameter density: scan every n-th line (1 = every line). Higher is faster and misses
+    ///   small codes. Inverted (dark-mode) codes are the cascade's job: it inverts the frame.
+    public init(density: Int32 = 1) {
         guard let scanner = zbar_image_scanner_create(), let image = zbar_image_create() else {
             fatalError("zbar: out of memory")
         }
@@ -22,7 +21,6 @@ public final class ZBarDecoder: QRDecoder {
         zbar_image_scanner_set_config(scanner, ZBAR_QRCODE, ZBAR_CFG_BINARY, 1)
         zbar_image_scanner_set_config(scanner, ZBAR_NONE, ZBAR_CFG_X_DENSITY, density)
         zbar_image_scanner_set_config(scanner, ZBAR_NONE, ZBAR_CFG_Y_DENSITY, density)
-        zbar_image_scanner_set_config(scanner, ZBAR_NONE, ZBAR_CFG_TEST_INVERTED, tryInverted ? 1 : 0)
         // The cache debounces video for zbar's own tools; the kiosk debounces itself.
         zbar_image_scanner_enable_cache(scanner, 0)
         zbar_image_set_format(image, czbar_fourcc_y800())

@@ -46,7 +46,7 @@ struct TicketRecord: Codable, FetchableRecord, PersistableRecord {
     /// Nil for a row this version cannot read (written by a newer one): treated as not cached.
     var state: TicketState? {
         guard let id = UUID(uuidString: passID), let storeID = UInt32(exactly: storeID),
-              let kind = PassKind.allCases.first(where: { $0.wireName == self.kind }),
+              let kind = PassKind(wireName: self.kind),
               let status = TicketStatus(rawValue: status) else { return nil }
         return TicketState(passID: id, storeID: storeID, kind: kind, validFrom: validFrom, validUntil: validUntil,
                            remainingMinutes: remainingMinutes, status: status, inside: inside, lastEnteredAt: lastEnteredAt,

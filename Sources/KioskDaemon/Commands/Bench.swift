@@ -92,7 +92,7 @@ extension Kioskd.Bench {
                         [.init { thorough.decodeThoroughly(image) }]
                     }
                 }
-                let live = budget.map { CascadeDecoder(budget: $0) } ?? CascadeDecoder()
+                let live = CascadeDecoder.live(budget: budget)
                 let budgetText = String(format: "%.1f ms", budget ?? CascadeDecoder.FrameBudget.standard.milliseconds(width: parts[0], height: parts[1]))
                 DecodeReport.print(title: "kioskd live (\(budgetText) budget, code in view \(framesInView) frames), \(size)", frames: frames) { image in
                     // The same scene on consecutive frames until found: each frame is timed.

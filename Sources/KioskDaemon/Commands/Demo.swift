@@ -25,8 +25,7 @@ extension Kioskd {
         @Option(help: "Seed for the synthetic scenes.")
         var seed: UInt64 = 2026
 
-        @Option(help: "Per-frame decoding budget in milliseconds (default: 2 ms + 14 ms a megapixel).")
-        var budget: Double?
+        @OptionGroup var decoding: BudgetOption
 
         @Option(help: "Frames each customer holds a code up (30 = one second).")
         var shotFrames = 15
@@ -36,7 +35,6 @@ extension Kioskd {
 
         func validate() throws {
             guard Kioskd.Scan.parseSize(size) != nil else { throw ValidationError("--size must look like 1280x720") }
-            if let budget, !(budget > 0 && budget <= 1000) { throw ValidationError("--budget must be between 0 and 1000 ms") }
             guard shotFrames > 0, gapFrames >= 0 else { throw ValidationError("--shot-frames must be positive, --gap-frames not negative") }
         }
 
@@ -163,7 +161,7 @@ extension Kioskd {
             Output.line("kioskd demo: \(settings.name), store key \(storeKey.keyID), \(tickets.count) passes cached; \(width)×\(height) synthetic camera, \(shots.reduce(0) { $0 + $1.frames }) frames")
             let feedSource = ScriptedFeed(camera: SyntheticCamera(shots: shots), shotFrames: shots.map(\.frames),
                                           announcements: announcements, clock: clock)
-            let decoder = budget.map { CascadeDecoder(budget: $0) } ?? CascadeDecoder()
+            let decoder = CascadeDecoder.live(budget: decoding.budget)
             // A code out of view for a second is a new showing; a shorter gap (for quick runs)
             // shortens that second with it.
             let debouncer = ScanDebouncer(quietFrames: min(30, max(1, gapFrames - 1)))

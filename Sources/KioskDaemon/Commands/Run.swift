@@ -46,8 +46,7 @@ extension Kioskd {
         @Option(help: "Seconds between two syncs.")
         var syncInterval = 30
 
-        @Option(help: "Per-frame decoding budget in milliseconds (default: 2 ms + 14 ms a megapixel).")
-        var budget: Double?
+        @OptionGroup var decoding: BudgetOption
 
         @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
         var logLevel: Logger.Level = .info
@@ -60,7 +59,6 @@ extension Kioskd {
             }
             guard (10...5_000).contains(deadlineMs) else { throw ValidationError("--deadline-ms must be 10…5000") }
             guard syncInterval >= 1 else { throw ValidationError("--sync-interval must be at least 1 second") }
-            if let budget, !(budget > 0 && budget <= 1000) { throw ValidationError("--budget must be between 0 and 1000 ms") }
         }
 
         func run() async throws {
@@ -82,26 +80,18 @@ extension Kioskd {
             let breaker = SharedCircuitBreaker()
             let client = device.map { CentralClient(baseURL: $0.serverURL, deviceToken: $0.deviceToken, transport: CurlTransport()) }
             let source: any FrameSource
-            do {
-                switch raw {
-                case .gray, .yuyv:
-                    let (width, height) = Kioskd.Scan.parseSize(size!)!
-                    source = try RawFrameStream(path: input, format: raw == .gray ? .gray : .yuyv, width: width, height: height)
-                case .mjpeg:
-                    source = try MJPEGStream(path: input)
-                }
-            } catch {
+            do { source = try openStream(raw, size: size, path: input) } catch {
                 Output.error("kioskd run: \(error)")
                 throw ExitCode(1)
             }
             let deadline = Duration.milliseconds(deadlineMs)
-            let budget = self.budget
+            let budget = decoding.budget
             // The door's objects are made inside its task and never leave it.
             let door = Task { [source] in
                 let service = CheckInService(engine: CheckInEngine(store: DatabaseCheckInStore(database: database)),
                                              client: client, deadline: deadline, breaker: breaker, logger: logger)
                 let loop = DoorLoop(service: service, feedback: VerdictPrinter(), logger: logger)
-                return await loop.run(source: source, decoder: budget.map { CascadeDecoder(budget: $0) } ?? CascadeDecoder())
+                return await loop.run(source: source, decoder: .live(budget: budget))
             }
             let sync = Task {
                 guard let client else { return }

@@ -47,8 +47,7 @@ extension Kioskd {
         @Option(help: "Frame size of a gray or yuyv stream, WIDTHxHEIGHT (e.g. 640x480).")
         var size: String?
 
-        @Option(help: "Per-frame decoding budget for streams in milliseconds (default: 2 ms + 14 ms a megapixel: 14.9 ms at 1280x720).")
-        var budget: Double?
+        @OptionGroup var decoding: BudgetOption
 
         @Argument(help: "Image files; with --raw, one stream file or - for standard input.")
         var inputs: [String] = []
@@ -64,7 +63,6 @@ extension Kioskd {
                 guard !inputs.isEmpty else { throw ValidationError("give at least one image file to scan") }
                 guard size == nil else { throw ValidationError("--size applies to --raw streams only") }
             }
-            if let budget, !(budget > 0 && budget <= 1000) { throw ValidationError("--budget must be between 0 and 1000 ms") }
         }
 
         static func parseSize(_ text: String) -> (width: Int, height: Int)? {
@@ -121,19 +119,11 @@ extension Kioskd {
         private func scanStream(_ raw: StreamFormat) throws {
             let path = inputs.first ?? "-"
             var source: any FrameSource
-            do {
-                switch raw {
-                case .gray, .yuyv:
-                    let (width, height) = Self.parseSize(size!)!
-                    source = try RawFrameStream(path: path, format: raw == .gray ? .gray : .yuyv, width: width, height: height)
-                case .mjpeg:
-                    source = try MJPEGStream(path: path)
-                }
-            } catch {
+            do { source = try openStream(raw, size: size, path: path) } catch {
                 Output.error("kioskd scan: \(error)")
                 throw ExitCode(1)
             }
-            let decoder = budget.map { CascadeDecoder(budget: $0) } ?? CascadeDecoder()
+            let decoder = CascadeDecoder.live(budget: decoding.budget)
             var debouncer = ScanDebouncer()
             var badFrames = 0
             var frames = 0

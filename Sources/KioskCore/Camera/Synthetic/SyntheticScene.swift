@@ -253,33 +253,22 @@ public struct SyntheticScene: Sendable {
     static func boxBlur(_ image: GrayImage, radiusX: Int, radiusY: Int) -> GrayImage {
         let w = image.width, h = image.height
         var pixels = image.packed.pixels
-        if radiusX > 0 {
-            var row = [Int](repeating: 0, count: w)
-            let span = 2 * radiusX + 1
-            for y in 0..<h {
-                for x in 0..<w { row[x] = Int(pixels[y * w + x]) }
-                var sum = 0
-                for k in -radiusX...radiusX { sum += row[min(max(k, 0), w - 1)] }
-                for x in 0..<w {
-                    pixels[y * w + x] = UInt8(sum / span)
-                    sum += row[min(x + radiusX + 1, w - 1)] - row[max(x - radiusX, 0)]
-                }
-            }
-        }
-        if radiusY > 0 {
-            var column = [Int](repeating: 0, count: h)
-            let span = 2 * radiusY + 1
-            for x in 0..<w {
-                for y in 0..<h { column[y] = Int(pixels[y * w + x]) }
-                var sum = 0
-                for k in -radiusY...radiusY { sum += column[min(max(k, 0), h - 1)] }
-                for y in 0..<h {
-                    pixels[y * w + x] = UInt8(sum / span)
-                    sum += column[min(y + radiusY + 1, h - 1)] - column[max(y - radiusY, 0)]
-                }
-            }
-        }
+        // Rows are lines of `w` pixels one apart; columns are lines of `h` pixels `w` apart.
+        if radiusX > 0 { for y in 0..<h { blurLine(&pixels, start: y * w, count: w, step: 1, radius: radiusX) } }
+        if radiusY > 0 { for x in 0..<w { blurLine(&pixels, start: x, count: h, step: w, radius: radiusY) } }
         return GrayImage(uncheckedWidth: w, height: h, pixels: pixels)
+    }
+
+    /// A running-sum box blur along one line of `count` pixels, `step` apart, edges clamped.
+    static func blurLine(_ pixels: inout [UInt8], start: Int, count: Int, step: Int, radius: Int) {
+        let line = (0..<count).map { Int(pixels[start + $0 * step]) }
+        let span = 2 * radius + 1
+        var sum = 0
+        for k in -radius...radius { sum += line[min(max(k, 0), count - 1)] }
+        for i in 0..<count {
+            pixels[start + i * step] = UInt8(sum / span)
+            sum += line[min(i + radius + 1, count - 1)] - line[max(i - radius, 0)]
+        }
     }
 }
 
