@@ -7,7 +7,10 @@ import Foundation
 /// reads them), gzip, connect and total timeouts.
 ///
 /// libcurl's easy handle is blocking and not thread-safe: it lives on one serial queue, and
-/// `send` waits for that queue without blocking Swift's cooperative threads.
+/// `send` waits for that queue without blocking Swift's cooperative threads. Requests on one
+/// transport therefore run one after the other, and a request's timeout starts only when its
+/// turn comes: callers that must not wait for each other (the door's check-ins and the sync
+/// loop) each get a transport of their own.
 public final class CurlTransport: HTTPTransport, @unchecked Sendable {
     // @unchecked: `handle` and `buffer` are only touched on `queue`, one request at a time.
     private let handle: UnsafeMutableRawPointer

@@ -113,7 +113,7 @@ public struct SyncEngine: Sendable {
             } catch {
                 failures += 1
                 wait = Self.backoff(after: failures, base: interval, max: maxBackoff, jitter: Double.random(in: 0.5...1))
-                logger.warning("sync failed, retrying", metadata: ["sync.error": "\(error)", "sync.retry_in": "\(wait)"])
+                logger.warning("sync failed, retrying", metadata: ["sync.error": "\(error)", "sync.retry_in_ms": "\(Int(wait.inMilliseconds))"])
             }
             try? await Task.sleep(for: wait)
         }

@@ -4,6 +4,7 @@ import Dispatch
 import Foundation
 import KioskCore
 import Logging
+import Synchronization
 
 extension Kioskd {
     struct Run: AsyncParsableCommand {
@@ -78,7 +79,10 @@ extension Kioskd {
             if device == nil { logger.warning("not enrolled: deciding offline only, nothing will be uploaded") }
 
             let breaker = SharedCircuitBreaker()
+            // Two connections: a transport serves one request at a time, and a check-in must
+            // never queue behind a sync upload that is waiting on a slow server.
             let client = device.map { CentralClient(baseURL: $0.serverURL, deviceToken: $0.deviceToken, transport: CurlTransport()) }
+            let syncClient = device.map { CentralClient(baseURL: $0.serverURL, deviceToken: $0.deviceToken, transport: CurlTransport()) }
             let source: any FrameSource
             do { source = try openStream(raw, size: size, path: input) } catch {
                 Output.error("kioskd run: \(error)")
@@ -94,8 +98,8 @@ extension Kioskd {
                 return await loop.run(source: source, decoder: .live(budget: budget))
             }
             let sync = Task {
-                guard let client else { return }
-                await SyncEngine(database: database, client: client).run(interval: .seconds(syncInterval), logger: logger) { _ in
+                guard let syncClient else { return }
+                await SyncEngine(database: database, client: syncClient).run(interval: .seconds(syncInterval), logger: logger) { _ in
                     breaker.recordSuccess()
                 }
             }
@@ -105,7 +109,12 @@ extension Kioskd {
             }
             let stats = await door.value
             sync.cancel()
-            _ = await sync.value
+            // A sync in flight may be waiting on a hanging server (up to its 30 s timeout): give
+            // it a moment to finish its commit, then stop anyway. Nothing is lost by leaving it:
+            // events leave the outbox only once the server has acknowledged them.
+            if await !Self.finished(sync, within: .seconds(2)) {
+                logger.notice("stopping with a sync still waiting for the server; its events stay queued")
+            }
             signals.forEach { $0.cancel() }
             let times = stats.decodeMilliseconds
             let median = times.isEmpty ? 0 : times[times.count / 2]
@@ -115,6 +124,28 @@ extension Kioskd {
                 "decode.median_ms": "\(String(format: "%.2f", median))", "decode.p95_ms": "\(String(format: "%.2f", p95))",
                 "outbox.pending": "\((try? database.status().outboxPending) ?? -1)",
             ])
+        }
+
+        /// Whether `task` ends within `limit`. Does not wait longer than `limit` even when the
+        /// task ignores cancellation (a request blocked in curl until its timeout).
+        static func finished(_ task: Task<Void, Never>, within limit: Duration) async -> Bool {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
+                let once = ResumeOnce(continuation)
+                Task { await task.value; once.resume(true) }
+                Task { try? await Task.sleep(for: limit); once.resume(false) }
+            }
+        }
+
+        /// Resumes a continuation with the first answer only.
+        final class ResumeOnce: Sendable {
+            private let continuation: Mutex<CheckedContinuation<Bool, Never>?>
+            init(_ continuation: CheckedContinuation<Bool, Never>) { self.continuation = Mutex(continuation) }
+            func resume(_ value: Bool) {
+                continuation.withLock { pending in
+                    pending?.resume(returning: value)
+                    pending = nil
+                }
+            }
         }
 
         /// Calls `handler` once on SIGINT or SIGTERM (instead of dying mid-commit).
