@@ -13,14 +13,29 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "kioskd", targets: ["KioskDaemon"]),
+        .executable(name: "cafe-server", targets: ["CafeServerMain"]),
         .library(name: "CafeProtocol", targets: ["CafeProtocol"]),
         .library(name: "KioskCore", targets: ["KioskCore"]),
+        .library(name: "CafeServer", targets: ["CafeServer"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        // cafe-server
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.3"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/vapor/jwt-kit", from: "5.8.0"),
+        .package(url: "https://github.com/vapor/sql-kit", from: "3.36.0"),
+        .package(url: "https://github.com/vapor/sqlite-kit", from: "4.5.2"),
+        .package(url: "https://github.com/vapor/postgres-kit", from: "2.17.0"),
     ],
     targets: [
         // MARK: C libraries (module map + shim only)
@@ -67,12 +82,51 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings),
+        .target(
+            name: "CafeServer",
+            dependencies: [
+                "CafeProtocol",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "SQLKit", package: "sql-kit"),
+                .product(name: "SQLiteKit", package: "sqlite-kit"),
+                .product(name: "PostgresKit", package: "postgres-kit"),
+            ],
+            swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "CafeServerMain",
+            dependencies: [
+                "CafeServer", "CafeProtocol",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Sources/cafe-server",
+            swiftSettings: swiftSettings),
 
         // MARK: Tests
         // Test doubles shared by the test targets (a scriptable loopback HTTP server).
         .target(
             name: "KioskTestSupport",
             path: "Tests/Support",
+            swiftSettings: swiftSettings),
+        // A local BootPay REST v2 server, for the server's tests, integration tests and the demo.
+        .target(
+            name: "FakeBootPay",
+            dependencies: [.product(name: "Hummingbird", package: "hummingbird")],
+            path: "Tests/FakeBootPay",
             swiftSettings: swiftSettings),
         .testTarget(
             name: "CafeProtocolTests",
@@ -81,6 +135,13 @@ let package = Package(
         .testTarget(
             name: "KioskCoreTests",
             dependencies: ["KioskCore", "CafeProtocol", "KioskTestSupport"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "CafeServerTests",
+            dependencies: ["CafeServer", "CafeProtocol", "FakeBootPay",
+                           .product(name: "Hummingbird", package: "hummingbird"),
+                           .product(name: "HummingbirdTesting", package: "hummingbird"),
+                           .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "KioskDaemonTests",

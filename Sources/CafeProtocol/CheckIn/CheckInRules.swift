@@ -62,22 +62,8 @@ public struct CheckInRules: Sendable {
         }
         if exiting { return exit(&ticket, token: token, at: now) }
 
-        if ticket.inside { return deny(.alreadyInside, token: token, ticket: ticket) }
-        switch ticket.status {
-        case .refunded: return deny(.refunded, token: token, ticket: ticket)
-        case .revoked: return deny(.revoked, token: token, ticket: ticket)
-        case .valid: break
-        }
-        if now.addingTimeInterval(clockSkewTolerance) < ticket.validFrom {
-            return deny(.notYetValid, token: token, ticket: ticket)
-        }
-        // Validity is [from, until): at valid-until exactly, the pass has ended.
-        if now >= ticket.validUntil { return deny(.expired, token: token, ticket: ticket) }
-        if let closed = store.closedHours, closed.contains(minuteOfDay: Self.minuteOfDay(now, timeZone: store.timeZone)) {
-            return deny(.storeClosed, token: token, ticket: ticket)
-        }
-        if ticket.kind == .time, let remaining = ticket.remainingMinutes, remaining <= 0 {
-            return deny(.noTimeLeft, token: token, ticket: ticket)
+        if let reason = entryDenial(ticket: ticket, at: now, store: store) {
+            return deny(reason, token: token, ticket: ticket)
         }
         ticket.inside = true
         ticket.lastEnteredAt = now
@@ -87,9 +73,36 @@ public struct CheckInRules: Sendable {
                                                 validUntil: ticket.kind == .time ? nil : ticket.validUntil))
     }
 
+    /// Why the holder of this pass may not enter now, judged on the pass's state alone (the
+    /// token was verified already), or nil when they may. The server uses it to re-check a
+    /// grant a kiosk made offline.
+    public func entryDenial(ticket: TicketState, at now: Date, store: StoreSettings) -> DenyReason? {
+        if ticket.inside { return .alreadyInside }
+        switch ticket.status {
+        case .refunded: return .refunded
+        case .revoked: return .revoked
+        case .valid: break
+        }
+        if now.addingTimeInterval(clockSkewTolerance) < ticket.validFrom { return .notYetValid }
+        // Validity is [from, until): at valid-until exactly, the pass has ended.
+        if now >= ticket.validUntil { return .expired }
+        if let closed = store.closedHours, closed.contains(minuteOfDay: Self.minuteOfDay(now, timeZone: store.timeZone)) {
+            return .storeClosed
+        }
+        if ticket.kind == .time, let remaining = ticket.remainingMinutes, remaining <= 0 { return .noTimeLeft }
+        return nil
+    }
+
+    /// The pass's state after an exit at `now` (minutes charged, a day pass ended), for a
+    /// recorded exit event.
+    public func exiting(_ ticket: TicketState, at now: Date) -> Decision {
+        var ticket = ticket
+        return exit(&ticket, token: nil, at: now)
+    }
+
     /// Leaving is always allowed — a refunded, expired or overstaying holder must get out; what
     /// they owe is charged and flagged, not enforced at the door.
-    private func exit(_ ticket: inout TicketState, token: PassToken, at now: Date) -> Decision {
+    private func exit(_ ticket: inout TicketState, token: PassToken?, at now: Date) -> Decision {
         var charged: Int?
         var overstay: Int?
         if ticket.kind == .time, let entered = ticket.lastEnteredAt, ticket.inside {

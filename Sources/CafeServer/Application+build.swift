@@ -1,0 +1,105 @@
+import AsyncHTTPClient
+import CafeProtocol
+import Foundation
+import Hummingbird
+import Logging
+import Prometheus
+import ServiceLifecycle
+
+/// What the server is made of, built once at start: the database and the services over it.
+public struct CafeServerDependencies: Sendable {
+    public var database: ServerDatabase
+    public var gateway: (any PaymentGateway)?
+    /// Exposed at `/metrics`; the entry point bootstraps swift-metrics with the same registry.
+    public var metrics: PrometheusCollectorRegistry
+    /// The server's clock (tests pin it).
+    public var now: @Sendable () -> Date
+
+    public init(database: ServerDatabase, gateway: (any PaymentGateway)?, metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
+                now: @escaping @Sendable () -> Date = { Date() }) {
+        self.database = database
+        self.gateway = gateway
+        self.metrics = metrics
+        self.now = now
+    }
+}
+
+/// Builds the HTTP application: the same function serves `cafe-server serve` and the tests.
+/// The database must be migrated (`CafeServer.migrate`) first.
+public func buildApplication(
+    configuration: ServerConfiguration, dependencies: CafeServerDependencies, logger: Logger,
+    onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+) async throws -> some ApplicationProtocol {
+    let router = try await buildRouter(configuration: configuration, dependencies: dependencies, logger: logger)
+    var app = Application(
+        router: router,
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "cafe-server"),
+        onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
+        logger: logger)
+    if let service = dependencies.database.service { app.addServices(service) }
+    return app
+}
+
+/// The router alone (for in-process tests).
+public func buildRouter(configuration: ServerConfiguration, dependencies: CafeServerDependencies, logger: Logger) async throws -> Router<CafeRequestContext> {
+    let database = dependencies.database
+    let now = dependencies.now
+    let hasher = PasswordHasher(cost: configuration.bcryptCost)
+    let accessTokens = try await AccessTokens.load(database: database, lifetime: configuration.accessTokenLifetime)
+    let accounts = AccountService(database: database, hasher: hasher, accessTokens: accessTokens,
+                                  refreshLifetime: configuration.refreshTokenLifetime, dummyHash: try await hasher.hash(Secrets.random()))
+    let kiosk = KioskService(database: database, rules: CheckInRules(), logger: logger)
+    let orders = OrderService(database: database, gateway: dependencies.gateway, logger: logger)
+    let owners = OwnerService(database: database, gateway: dependencies.gateway, kiosk: kiosk,
+                              enrollmentCodeLifetime: configuration.enrollmentCodeLifetime, logger: logger)
+
+    let router = Router(context: CafeRequestContext.self)
+    router.add(middleware: MetricsMiddleware())
+    router.add(middleware: LogRequestsMiddleware(.debug))
+    router.add(middleware: APIFailureMiddleware())
+
+    OperationsRoutes(database: database, metrics: dependencies.metrics).add(to: router.group())
+    KioskRoutes(service: kiosk, now: now).add(to: router.group("kiosk/v1"))
+    let api = router.group().add(middleware: AccountAuthenticator(tokens: accessTokens))
+    AccountRoutes(service: accounts, now: now).add(to: api)
+    OrderRoutes(service: orders, now: now).add(to: api)
+    OwnerRoutes(service: owners, now: now).add(to: api)
+    return router
+}
+
+/// Health for load balancers and systemd, readiness that checks the database, Prometheus text.
+struct OperationsRoutes {
+    let database: ServerDatabase
+    let metrics: PrometheusCollectorRegistry
+
+    func add(to router: RouterGroup<CafeRequestContext>) {
+        router.get("health") { _, _ -> Response in
+            try WireResponse.json(["status": "ok"])
+        }
+        router.get("ready") { _, _ -> Response in
+            guard await database.ping() else {
+                return try WireResponse.json(APIError(code: "not_ready", message: "the database does not answer"), status: .serviceUnavailable)
+            }
+            return try WireResponse.json(["status": "ready"])
+        }
+        router.get("metrics") { _, _ -> Response in
+            var headers = HTTPFields()
+            headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: metrics.emitToBuffer())))
+        }
+    }
+}
+
+/// Opening and migrating, for the entry point, the admin commands and the tests.
+public enum CafeServerSetup {
+    /// Applies pending migrations; returns the versions applied now.
+    @discardableResult
+    public static func migrate(_ database: ServerDatabase) async throws -> [String] {
+        try await Migrations.apply(to: database)
+    }
+
+    /// The gateway the configuration names, or nil.
+    public static func gateway(_ configuration: ServerConfiguration, logger: Logger) -> (any PaymentGateway)? {
+        configuration.gateway.map { BootPayClient(configuration: $0, logger: logger) }
+    }
+}

@@ -1,0 +1,209 @@
+import Foundation
+import SQLKit
+
+/// The schema, as versioned steps applied in order and recorded in `schema_migrations`. A step
+/// is never edited once shipped: change the schema with a new one. Every column type is one that
+/// SQLite and PostgreSQL spell alike (BIGINT, TEXT), times are Unix milliseconds, ids are text
+/// UUIDs, flags are 0/1 — so one SQL text serves both.
+enum Migrations {
+    struct Step: Sendable {
+        let version: String
+        let statements: [String]
+    }
+
+    static let steps: [Step] = [
+        Step(version: "001_initial", statements: [
+            """
+            CREATE TABLE accounts (
+                id TEXT PRIMARY KEY,
+                login TEXT NOT NULL UNIQUE,
+                password_hash TEXT NOT NULL,
+                display_name TEXT NOT NULL,
+                role TEXT NOT NULL,
+                created_at BIGINT NOT NULL)
+            """,
+            """
+            CREATE TABLE refresh_tokens (
+                token_hash TEXT PRIMARY KEY,
+                account_id TEXT NOT NULL REFERENCES accounts(id),
+                family_id TEXT NOT NULL,
+                expires_at BIGINT NOT NULL,
+                used_at BIGINT,
+                revoked_at BIGINT,
+                created_at BIGINT NOT NULL)
+            """,
+            "CREATE INDEX refresh_tokens_family ON refresh_tokens(family_id)",
+            """
+            CREATE TABLE server_settings (
+                name TEXT PRIMARY KEY,
+                value TEXT NOT NULL)
+            """,
+            """
+            CREATE TABLE stores (
+                id BIGINT PRIMARY KEY,
+                name TEXT NOT NULL,
+                time_zone TEXT NOT NULL,
+                closed_start BIGINT,
+                closed_end BIGINT,
+                seats BIGINT NOT NULL,
+                revision BIGINT NOT NULL DEFAULT 0,
+                created_at BIGINT NOT NULL)
+            """,
+            """
+            CREATE TABLE store_owners (
+                store_id BIGINT NOT NULL REFERENCES stores(id),
+                account_id TEXT NOT NULL REFERENCES accounts(id),
+                PRIMARY KEY (store_id, account_id))
+            """,
+            """
+            CREATE TABLE signing_keys (
+                store_id BIGINT NOT NULL REFERENCES stores(id),
+                key_id BIGINT NOT NULL,
+                public_key TEXT NOT NULL,
+                private_key TEXT NOT NULL,
+                active BIGINT NOT NULL,
+                retired BIGINT NOT NULL,
+                created_at BIGINT NOT NULL,
+                PRIMARY KEY (store_id, key_id))
+            """,
+            """
+            CREATE TABLE products (
+                code TEXT PRIMARY KEY,
+                kind TEXT NOT NULL,
+                label TEXT NOT NULL,
+                price BIGINT NOT NULL,
+                days BIGINT,
+                minutes BIGINT,
+                active BIGINT NOT NULL,
+                sort_order BIGINT NOT NULL)
+            """,
+            """
+            CREATE TABLE tickets (
+                id TEXT PRIMARY KEY,
+                store_id BIGINT NOT NULL REFERENCES stores(id),
+                account_id TEXT REFERENCES accounts(id),
+                kind TEXT NOT NULL,
+                label TEXT NOT NULL,
+                valid_from BIGINT NOT NULL,
+                valid_until BIGINT NOT NULL,
+                total_minutes BIGINT,
+                remaining_minutes BIGINT,
+                status TEXT NOT NULL,
+                inside BIGINT NOT NULL,
+                last_entered_at BIGINT,
+                holder_name TEXT,
+                seat TEXT,
+                token TEXT NOT NULL,
+                revision BIGINT NOT NULL,
+                updated_at BIGINT NOT NULL)
+            """,
+            "CREATE UNIQUE INDEX tickets_store_revision ON tickets(store_id, revision)",
+            "CREATE INDEX tickets_account ON tickets(account_id, store_id, kind, status)",
+            """
+            CREATE TABLE orders (
+                id TEXT PRIMARY KEY,
+                account_id TEXT NOT NULL REFERENCES accounts(id),
+                store_id BIGINT NOT NULL REFERENCES stores(id),
+                product_code TEXT NOT NULL REFERENCES products(code),
+                price BIGINT NOT NULL,
+                status TEXT NOT NULL,
+                receipt_id TEXT UNIQUE,
+                ticket_id TEXT REFERENCES tickets(id),
+                failure TEXT,
+                created_at BIGINT NOT NULL,
+                updated_at BIGINT NOT NULL)
+            """,
+            """
+            CREATE TABLE sales (
+                id TEXT PRIMARY KEY,
+                order_id TEXT UNIQUE REFERENCES orders(id),
+                store_id BIGINT NOT NULL REFERENCES stores(id),
+                ticket_id TEXT NOT NULL REFERENCES tickets(id),
+                product_code TEXT NOT NULL,
+                price BIGINT NOT NULL,
+                channel TEXT NOT NULL,
+                state TEXT NOT NULL,
+                paid_at BIGINT NOT NULL,
+                refunded_at BIGINT)
+            """,
+            """
+            CREATE TABLE devices (
+                id TEXT PRIMARY KEY,
+                store_id BIGINT NOT NULL REFERENCES stores(id),
+                name TEXT NOT NULL,
+                token_hash TEXT NOT NULL UNIQUE,
+                enrolled_at BIGINT NOT NULL,
+                revoked_at BIGINT,
+                last_seen_at BIGINT)
+            """,
+            """
+            CREATE TABLE enrollment_codes (
+                code_hash TEXT PRIMARY KEY,
+                store_id BIGINT NOT NULL REFERENCES stores(id),
+                expires_at BIGINT NOT NULL,
+                used_at BIGINT,
+                created_at BIGINT NOT NULL)
+            """,
+            """
+            CREATE TABLE check_in_events (
+                event_id TEXT PRIMARY KEY,
+                store_id BIGINT NOT NULL REFERENCES stores(id),
+                device_id TEXT NOT NULL REFERENCES devices(id),
+                ticket_id TEXT,
+                verdict TEXT NOT NULL,
+                reason TEXT,
+                occurred_at BIGINT NOT NULL,
+                received_at BIGINT NOT NULL,
+                decided_offline BIGINT NOT NULL,
+                minutes_charged BIGINT,
+                conflict_verdict TEXT,
+                conflict_reason TEXT,
+                conflict_message TEXT,
+                response TEXT)
+            """,
+            "CREATE INDEX check_in_events_conflicts ON check_in_events(store_id, conflict_verdict)",
+            """
+            CREATE TABLE print_jobs (
+                id TEXT PRIMARY KEY,
+                store_id BIGINT NOT NULL REFERENCES stores(id),
+                ticket_id TEXT NOT NULL REFERENCES tickets(id),
+                token TEXT NOT NULL,
+                label TEXT NOT NULL,
+                created_at BIGINT NOT NULL,
+                printed_at BIGINT,
+                printed_by TEXT)
+            """,
+            "CREATE INDEX print_jobs_pending ON print_jobs(store_id, printed_at)",
+        ]),
+        Step(version: "002_seed_catalog", statements: Catalog.seedStatements()),
+    ]
+
+    /// Applies the steps not yet recorded, each in its own transaction. Safe to run by several
+    /// instances at once on PostgreSQL: the recording insert of a step conflicts for the loser.
+    static func apply(to database: ServerDatabase) async throws -> [String] {
+        try await database.transaction { db in
+            try await db.raw("CREATE TABLE IF NOT EXISTS schema_migrations (version TEXT PRIMARY KEY, applied_at BIGINT NOT NULL)").run()
+        }
+        var applied: [String] = []
+        for step in steps {
+            let done = try await database.transaction { db -> Bool in
+                if try await db.raw("SELECT version FROM schema_migrations WHERE version = \(bind: step.version)").first() != nil {
+                    return false
+                }
+                try await db.raw("INSERT INTO schema_migrations (version, applied_at) VALUES (\(bind: step.version), \(bind: DBTime.millis(Date())))").run()
+                for statement in step.statements {
+                    try await db.raw(SQLQueryString(statement)).run()
+                }
+                return true
+            }
+            if done { applied.append(step.version) }
+        }
+        return applied
+    }
+}
+
+/// Times in the database are Unix milliseconds.
+enum DBTime {
+    static func millis(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded()) }
+    static func date(_ millis: Int64) -> Date { Date(timeIntervalSince1970: Double(millis) / 1000) }
+}

@@ -1,0 +1,213 @@
+import Logging
+import NIOCore
+import NIOPosix
+import PostgresKit
+import SQLKit
+import SQLiteKit
+import ServiceLifecycle
+import Synchronization
+
+/// Where the server keeps its data.
+public enum DatabaseLocation: Sendable, Equatable, CustomStringConvertible {
+    /// One file, zero set-up: a single store, the demo.
+    case sqlite(path: String)
+    /// A private in-memory database (tests).
+    case sqliteInMemory
+    /// A chain of stores with several server instances.
+    case postgres(url: String)
+
+    /// Parses `sqlite:PATH`, `sqlite::memory:`, `postgres://…` / `postgresql://…`, or a bare path.
+    public init(parsing text: String) throws(ServerConfigurationError) {
+        if text.hasPrefix("postgres://") || text.hasPrefix("postgresql://") {
+            self = .postgres(url: text)
+        } else if text == "sqlite::memory:" {
+            self = .sqliteInMemory
+        } else if text.hasPrefix("sqlite:") {
+            let path = String(text.dropFirst("sqlite:".count))
+            guard !path.isEmpty else { throw .invalid("database", "sqlite: needs a file path, as in sqlite:/var/lib/cafe-server/cafe.sqlite") }
+            self = .sqlite(path: path)
+        } else if text.contains("://") {
+            throw .invalid("database", "unsupported scheme in \(text): use sqlite:PATH or postgres://USER:PASSWORD@HOST:PORT/DATABASE")
+        } else {
+            self = .sqlite(path: text)
+        }
+    }
+
+    /// Without the password, for logs and `--help`.
+    public var description: String {
+        switch self {
+        case .sqlite(let path): "sqlite:\(path)"
+        case .sqliteInMemory: "sqlite::memory:"
+        case .postgres(let url):
+            if let at = url.lastIndex(of: "@"), let scheme = url.range(of: "://") {
+                url[..<scheme.upperBound] + "…@" + url[url.index(after: at)...]
+            } else { url }
+        }
+    }
+}
+
+/// The SQL flavour, for the few statements that differ.
+public enum SQLFlavour: Sendable { case sqlite, postgres }
+
+/// The server's one way to its data: every write is a transaction, on SQLite and PostgreSQL alike,
+/// through SQLKit. SQLite has one connection and runs one transaction at a time (SQLite allows a
+/// single writer anyway); PostgreSQL leases connections from a pool, and writers of one store
+/// serialise on the store's revision row (see `Revisions`).
+public final class ServerDatabase: Sendable {
+    public let flavour: SQLFlavour
+    private let backend: Backend
+    private let logger: Logger
+
+    private enum Backend: Sendable {
+        case sqlite(SQLiteConnection, AsyncSerialGate)
+        case postgres(PostgresClient)
+    }
+
+    /// A service to run beside the app (PostgreSQL's pool), or nil.
+    public let service: (any Service)?
+
+    private init(flavour: SQLFlavour, backend: Backend, service: (any Service)?, logger: Logger) {
+        self.flavour = flavour
+        self.backend = backend
+        self.service = service
+        self.logger = logger
+    }
+
+    /// Opens (and for SQLite creates) the database. Call `migrate()` before use.
+    public static func open(_ location: DatabaseLocation, logger: Logger) async throws -> ServerDatabase {
+        switch location {
+        case .sqlite(let path):
+            let connection = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
+            try await configureSQLite(connection)
+            return ServerDatabase(flavour: .sqlite, backend: .sqlite(connection, AsyncSerialGate()), service: nil, logger: logger)
+        case .sqliteInMemory:
+            let connection = try await SQLiteConnection.open(storage: .memory, logger: logger)
+            try await configureSQLite(connection)
+            return ServerDatabase(flavour: .sqlite, backend: .sqlite(connection, AsyncSerialGate()), service: nil, logger: logger)
+        case .postgres(let url):
+            let sqlConfig = try SQLPostgresConfiguration(url: url)
+            var config = PostgresClient.Configuration(
+                host: sqlConfig.coreConfiguration.host ?? "127.0.0.1",
+                port: sqlConfig.coreConfiguration.port ?? 5432,
+                username: sqlConfig.coreConfiguration.username,
+                password: sqlConfig.coreConfiguration.password,
+                database: sqlConfig.coreConfiguration.database,
+                tls: .disable)
+            config.options.maximumConnections = 16
+            let client = PostgresClient(configuration: config, backgroundLogger: logger)
+            return ServerDatabase(flavour: .postgres, backend: .postgres(client), service: PostgresClientService(client: client), logger: logger)
+        }
+    }
+
+    private static func configureSQLite(_ connection: SQLiteConnection) async throws {
+        let db = connection.sql()
+        // WAL: readers (backups, `sqlite3` by the admin) never block the server; FULL: a
+        // committed sale survives a power cut.
+        try await db.raw("PRAGMA journal_mode = WAL").run()
+        try await db.raw("PRAGMA synchronous = FULL").run()
+        try await db.raw("PRAGMA foreign_keys = ON").run()
+        try await db.raw("PRAGMA busy_timeout = 5000").run()
+    }
+
+    /// Runs `body` in one transaction: all of it is committed, or none of it.
+    public func transaction<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        switch backend {
+        case .sqlite(let connection, let gate):
+            return try await gate.withTurn {
+                let db = connection.sql(queryLogLevel: nil)
+                try await db.raw("BEGIN IMMEDIATE").run()
+                do {
+                    let result = try await body(db)
+                    try await db.raw("COMMIT").run()
+                    return result
+                } catch {
+                    try? await db.raw("ROLLBACK").run()
+                    throw error
+                }
+            }
+        case .postgres(let client):
+            return try await client.withTransaction(logger: logger) { connection in
+                try await body(connection.sql(queryLogLevel: nil))
+            }
+        }
+    }
+
+    /// Runs read-only queries (no transaction on PostgreSQL; one consistent turn on SQLite).
+    public func read<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        switch backend {
+        case .sqlite(let connection, let gate):
+            return try await gate.withTurn { try await body(connection.sql(queryLogLevel: nil)) }
+        case .postgres(let client):
+            return try await client.withConnection { connection in
+                try await body(connection.sql(queryLogLevel: nil))
+            }
+        }
+    }
+
+    /// Readiness: the database answers a trivial query.
+    public func ping() async -> Bool {
+        (try? await read { db in try await db.raw("SELECT 1 AS one").first() }) != nil
+    }
+
+    /// SQLite only: closes the file (PostgreSQL's pool closes when its service stops).
+    public func close() async {
+        if case .sqlite(let connection, let gate) = backend {
+            try? await gate.withTurn { try await connection.close() }
+        }
+    }
+
+    /// Waits for the PostgreSQL pool to accept work, so `migrate()` can run before the app.
+    public func withService<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
+        guard case .postgres(let client) = backend else { return try await body() }
+        return try await withThrowingTaskGroup(of: T?.self) { group in
+            group.addTask { await client.run(); return nil }
+            defer { group.cancelAll() }
+            let result = try await body()
+            return result
+        }
+    }
+}
+
+/// PostgreSQL's pool as a service of the app's `ServiceGroup`.
+struct PostgresClientService: Service {
+    let client: PostgresClient
+    func run() async throws {
+        await cancelWhenGracefulShutdown { await client.run() }
+    }
+}
+
+/// One turn at a time, in arrival order, for async callers (SQLite's single connection: a
+/// transaction's statements must not interleave with another's).
+final class AsyncSerialGate: Sendable {
+    private let state = Mutex(State())
+
+    private struct State {
+        var busy = false
+        var waiters: [CheckedContinuation<Void, Never>] = []
+    }
+
+    func withTurn<T: Sendable>(_ body: () async throws -> T) async throws -> T {
+        await acquire()
+        defer { release() }
+        return try await body()
+    }
+
+    private func acquire() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let granted = state.withLock { state -> Bool in
+                if state.busy { state.waiters.append(continuation); return false }
+                state.busy = true
+                return true
+            }
+            if granted { continuation.resume() }
+        }
+    }
+
+    private func release() {
+        let next = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            if state.waiters.isEmpty { state.busy = false; return nil }
+            return state.waiters.removeFirst()
+        }
+        next?.resume()
+    }
+}

@@ -1,0 +1,62 @@
+import CafeProtocol
+import Foundation
+import Hummingbird
+
+/// `/kiosk/v1/…`: the routes `kioskd` calls (see `KioskAPI`).
+struct KioskRoutes {
+    let service: KioskService
+    let now: @Sendable () -> Date
+
+    func add(to router: RouterGroup<CafeRequestContext>) {
+        router.post("enroll") { request, context -> Response in
+            let body = try await request.decodeBody(EnrollRequest.self, context: context)
+            return try WireResponse.json(try await service.enroll(body, now: now()))
+        }
+        let device = router.group().add(middleware: DeviceAuthenticator(service: service))
+        device.get("sync") { request, context -> Response in
+            let caller = try context.requireDevice()
+            let limitText = request.uri.queryParameters.get("limit")
+            let limit = limitText.map { Int($0) } ?? 1000
+            guard let limit, (1...KioskAPI.maxSyncPageSize).contains(limit) else {
+                throw APIFailure.invalid("limit must be 1 to \(KioskAPI.maxSyncPageSize)")
+            }
+            let cursor = request.uri.queryParameters.get("cursor")
+            return try WireResponse.json(try await service.syncPage(device: caller, cursor: cursor, limit: limit, now: now()))
+        }
+        device.post("check-ins") { request, context -> Response in
+            let caller = try context.requireDevice()
+            let body = try await request.decodeBody(CheckInRequest.self, context: context)
+            return try WireResponse.json(try await service.checkIn(body, device: caller, now: now()))
+        }
+        device.post("events") { request, context -> Response in
+            let caller = try context.requireDevice()
+            let body = try await request.decodeBody(EventBatch.self, context: context)
+            return try WireResponse.json(try await service.upload(body, device: caller, now: now()))
+        }
+        device.post("print-jobs/:job_id/ack") { request, context -> Response in
+            let caller = try context.requireDevice()
+            let job = try context.uuidParameter("job_id")
+            let body = try await request.decodeBody(PrintJobAck.self, context: context)
+            try await service.acknowledge(job: job, ack: body, device: caller)
+            return Response(status: .noContent)
+        }
+    }
+}
+
+/// `Authorization: Device <token>`: an enrolled device that was not revoked, or 401 everywhere.
+struct DeviceAuthenticator: RouterMiddleware {
+    let service: KioskService
+
+    func handle(_ request: Request, context: CafeRequestContext, next: (Request, CafeRequestContext) async throws -> Response) async throws -> Response {
+        let prefix = KioskAPI.authorizationScheme + " "
+        guard let header = request.headers[.authorization], header.hasPrefix(prefix), header.count < 200 else {
+            throw APIFailure(.unauthorized, APIError.unauthorized, "missing 'Authorization: Device <token>'")
+        }
+        guard let device = try await service.authenticate(token: String(header.dropFirst(prefix.count))) else {
+            throw APIFailure(.unauthorized, APIError.unauthorized, "unknown or revoked device: enrol it again")
+        }
+        var context = context
+        context.device = device
+        return try await next(request, context)
+    }
+}

@@ -1,0 +1,259 @@
+import CafeProtocol
+import Foundation
+import HTTPTypes
+import Logging
+import SQLKit
+
+/// The kiosk contract, version 1, on the server side: enrolment, sync pages by revision cursor,
+/// the online verdict, uploads of offline decisions, print-job acknowledgements.
+struct KioskService: Sendable {
+    let database: ServerDatabase
+    let rules: CheckInRules
+    let logger: Logger
+
+    // MARK: Enrolment
+
+    func createEnrollmentCode(store: UInt32, lifetime: TimeInterval, now: Date) async throws -> (code: String, expiresAt: Date) {
+        let code = Secrets.enrollmentCode()
+        let expires = now.addingTimeInterval(lifetime)
+        try await database.transaction { db in
+            _ = try await Stores.require(store, in: db)
+            try await db.raw("""
+                INSERT INTO enrollment_codes (code_hash, store_id, expires_at, created_at)
+                VALUES (\(bind: Secrets.digest(Self.normalised(code))), \(bind: Int64(store)), \(bind: DBTime.millis(expires)), \(bind: DBTime.millis(now)))
+                """).run()
+        }
+        return (code, expires)
+    }
+
+    /// Codes are read off a screen and typed: case and dashes do not matter.
+    static func normalised(_ code: String) -> String {
+        code.uppercased().filter { $0.isLetter || $0.isNumber }
+    }
+
+    func enroll(_ request: EnrollRequest, now: Date) async throws -> EnrollResponse {
+        let name = request.deviceName.trimmingCharacters(in: .whitespaces)
+        guard (1...64).contains(name.count) else { throw APIFailure.invalid("device_name must be 1 to 64 characters") }
+        guard request.code.count <= 64 else { throw APIFailure(.unauthorized, APIError.enrollmentCodeInvalid, "unknown, used or expired enrollment code") }
+        let token = Secrets.random()
+        let deviceID = UUID()
+        return try await database.transaction { db in
+            guard let row = try await db.raw("""
+                UPDATE enrollment_codes SET used_at = \(bind: DBTime.millis(now))
+                WHERE code_hash = \(bind: Secrets.digest(Self.normalised(request.code))) AND used_at IS NULL AND expires_at > \(bind: DBTime.millis(now))
+                RETURNING store_id
+                """).first() else {
+                throw APIFailure(.unauthorized, APIError.enrollmentCodeInvalid, "unknown, used or expired enrollment code: ask the owner for a new one")
+            }
+            let storeID = UInt32(try row.decode(column: "store_id", as: Int64.self))
+            try await db.raw("""
+                INSERT INTO devices (id, store_id, name, token_hash, enrolled_at)
+                VALUES (\(bind: deviceID.uuidString), \(bind: Int64(storeID)), \(bind: name), \(bind: Secrets.digest(token)), \(bind: DBTime.millis(now)))
+                """).run()
+            let store = try await Stores.require(storeID, in: db)
+            logger.info("kiosk enrolled", metadata: ["device.id": "\(deviceID)", "store.id": "\(storeID)", "device.name": "\(name)"])
+            return EnrollResponse(deviceID: deviceID, deviceToken: token, store: store.settings, serverTime: now)
+        }
+    }
+
+    func authenticate(token: String) async throws -> AuthenticatedDevice? {
+        try await database.read { db in
+            guard let row = try await db.raw("SELECT id, store_id FROM devices WHERE token_hash = \(bind: Secrets.digest(token)) AND revoked_at IS NULL").first(),
+                  let id = UUID(uuidString: try row.decode(column: "id", as: String.self))
+            else { return nil }
+            return AuthenticatedDevice(id: id, storeID: UInt32(try row.decode(column: "store_id", as: Int64.self)))
+        }
+    }
+
+    // MARK: Sync
+
+    static func cursorText(_ revision: Int64) -> String { "r\(revision)" }
+
+    static func revision(fromCursor cursor: String?) throws -> Int64 {
+        guard let cursor, !cursor.isEmpty else { return 0 }
+        guard cursor.hasPrefix("r"), let value = Int64(cursor.dropFirst()), value >= 0 else {
+            throw APIFailure.invalid("cursor \(cursor.prefix(40)) is not one this server gave out; sync with --full")
+        }
+        return value
+    }
+
+    func syncPage(device: AuthenticatedDevice, cursor: String?, limit: Int, now: Date) async throws -> SyncPage {
+        let after = try Self.revision(fromCursor: cursor)
+        return try await database.read { db in
+            let store = try await Stores.require(device.storeID, in: db)
+            let rows = try await Tickets.changed(store: device.storeID, after: after, limit: limit + 1, in: db)
+            let page = rows.prefix(limit)
+            let keys = try await SigningKeys.publicRecords(store: device.storeID, in: db)
+            let jobs = try await PrintJobs.pending(store: device.storeID, in: db)
+            try await db.raw("UPDATE devices SET last_seen_at = \(bind: DBTime.millis(now)) WHERE id = \(bind: device.id.uuidString)").run()
+            return SyncPage(cursor: Self.cursorText(page.last?.revision ?? after), hasMore: rows.count > limit,
+                            tickets: page.map(\.state), keys: keys, store: store.settings, printJobs: jobs, serverTime: now)
+        }
+    }
+
+    // MARK: Online verdict
+
+    func checkIn(_ request: CheckInRequest, device: AuthenticatedDevice, now: Date) async throws -> CheckInResponse {
+        guard request.token.utf8.count <= 4096 else { throw APIFailure.invalid("token longer than 4096 bytes") }
+        return try await database.transaction { db in
+            if let stored = try await db.raw("SELECT response, device_id FROM check_in_events WHERE event_id = \(bind: request.eventID.uuidString)").first() {
+                // The same event again (a retry after a timeout): the same answer, nothing applied twice.
+                guard try stored.decode(column: "device_id", as: String.self) == device.id.uuidString,
+                      let json = try stored.decode(column: "response", as: String?.self),
+                      let response = try? WireCoding.decoder().decode(CheckInResponse.self, from: Data(json.utf8))
+                else { throw APIFailure.conflict("event_exists", "event \(request.eventID) was recorded already") }
+                return response
+            }
+            let store = try await Stores.require(device.storeID, in: db)
+            let keys = try await SigningKeys.verifier(store: device.storeID, in: db)
+            var known: TicketRow?
+            if let token = try? keys.verify(text: request.token), token.storeID == device.storeID {
+                known = try await Tickets.find(token.passID, in: db)
+            }
+            var decision = rules.decide(scanned: request.token, at: now, direction: request.direction, keys: keys,
+                                        store: store.settings, ticket: known?.state)
+            if decision.token != nil, known == nil {
+                // Signed by our key but not a ticket we hold: deleted or archived. Never let it in.
+                decision = CheckInRules.Decision(verdict: .deny(.revoked), token: decision.token, updatedTicket: nil, minutesCharged: nil,
+                                                 overstayMinutes: nil, display: VerdictDisplay(title: CheckInRules.message(for: .revoked)))
+            }
+            var ticketAfter = known?.state
+            if let known, let updated = decision.updatedTicket {
+                let revision = try await Tickets.apply(updated, to: known.passID, store: device.storeID, now: now, in: db)
+                ticketAfter = updated
+                ticketAfter?.revision = revision
+            }
+            let response = CheckInResponse(eventID: request.eventID, verdict: decision.verdict, display: decision.display, ticket: ticketAfter)
+            let json = String(decoding: try WireCoding.encoder().encode(response), as: UTF8.self)
+            try await EventLog.record(eventID: request.eventID, store: device.storeID, device: device.id, ticket: known?.passID,
+                                      verdict: decision.verdict, occurredAt: now, receivedAt: now, offline: false,
+                                      minutesCharged: decision.minutesCharged, conflict: nil, response: json, in: db)
+            return response
+        }
+    }
+
+    // MARK: Offline decisions
+
+    /// Applies a kiosk's offline decisions in order. Each is recorded exactly once (by event id);
+    /// a grant the server would have refused is recorded as a conflict for the owner and still
+    /// applied — the person did go through the door.
+    func upload(_ batch: EventBatch, device: AuthenticatedDevice, now: Date) async throws -> EventBatchResult {
+        guard batch.events.count <= KioskAPI.maxEventsPerBatch else {
+            throw APIFailure.invalid("at most \(KioskAPI.maxEventsPerBatch) events per upload, got \(batch.events.count)")
+        }
+        guard Set(batch.events.map(\.eventID)).count == batch.events.count else { throw APIFailure.invalid("an event id appears twice in the batch") }
+        return try await database.transaction { db in
+            let store = try await Stores.require(device.storeID, in: db)
+            var result = EventBatchResult(accepted: [], duplicates: [], conflicts: [])
+            let ids = batch.events.map { $0.eventID.uuidString }
+            var seen = Set<String>()
+            for chunk in stride(from: 0, to: ids.count, by: 200).map({ Array(ids[$0..<min($0 + 200, ids.count)]) }) {
+                let rows = try await db.raw("SELECT event_id FROM check_in_events WHERE event_id IN (\(binds: chunk))").all()
+                for row in rows { seen.insert(try row.decode(column: "event_id", as: String.self)) }
+            }
+            for event in batch.events {
+                if seen.contains(event.eventID.uuidString) { result.duplicates.append(event.eventID); continue }
+                var conflict: EventConflict?
+                var ticketID: UUID?
+                if let passID = event.passID, let ticket = try await Tickets.find(passID, in: db), ticket.storeId == Int64(device.storeID) {
+                    ticketID = passID
+                    let state = ticket.state
+                    switch event.verdict {
+                    case .enter:
+                        if event.decidedOffline, let reason = rules.entryDenial(ticket: state, at: event.occurredAt, store: store.settings) {
+                            conflict = EventConflict(eventID: event.eventID, serverVerdict: .deny(reason),
+                                                     message: "let in offline, but the server would have denied: \(CheckInRules.message(for: reason))")
+                        }
+                        var entered = state
+                        entered.inside = true
+                        entered.lastEnteredAt = event.occurredAt
+                        _ = try await Tickets.apply(entered, to: passID, store: device.storeID, now: now, in: db)
+                    case .exit:
+                        let exited = rules.exiting(state, at: event.occurredAt)
+                        if let updated = exited.updatedTicket {
+                            _ = try await Tickets.apply(updated, to: passID, store: device.storeID, now: now, in: db)
+                        }
+                    case .deny:
+                        break
+                    }
+                }
+                try await EventLog.record(eventID: event.eventID, store: device.storeID, device: device.id, ticket: ticketID,
+                                          verdict: event.verdict, occurredAt: event.occurredAt, receivedAt: now, offline: event.decidedOffline,
+                                          minutesCharged: event.minutesCharged, conflict: conflict, response: nil, in: db)
+                seen.insert(event.eventID.uuidString)
+                result.accepted.append(event.eventID)
+                if let conflict {
+                    result.conflicts.append(conflict)
+                    logger.warning("offline grant conflicts with the server", metadata: [
+                        "event.id": "\(event.eventID)", "device.id": "\(device.id)", "scan.reason": "\(conflict.serverVerdict)"])
+                }
+            }
+            return result
+        }
+    }
+
+    // MARK: Print jobs
+
+    func acknowledge(job: UUID, ack: PrintJobAck, device: AuthenticatedDevice) async throws {
+        try await database.transaction { db in
+            guard let row = try await db.raw("SELECT printed_at FROM print_jobs WHERE id = \(bind: job.uuidString) AND store_id = \(bind: Int64(device.storeID))").first() else {
+                throw APIFailure.notFound("print job \(job)")
+            }
+            guard try row.decode(column: "printed_at", as: Int64?.self) == nil else {
+                throw APIFailure.conflict("already_printed", "print job \(job) was acknowledged already")
+            }
+            try await db.raw("UPDATE print_jobs SET printed_at = \(bind: DBTime.millis(ack.printedAt)), printed_by = \(bind: device.id.uuidString) WHERE id = \(bind: job.uuidString)").run()
+        }
+    }
+}
+
+/// Every door decision the server knows of, online or uploaded, keyed by the kiosk's event id.
+enum EventLog {
+    static func record(eventID: UUID, store: UInt32, device: UUID, ticket: UUID?, verdict: Verdict, occurredAt: Date, receivedAt: Date,
+                       offline: Bool, minutesCharged: Int?, conflict: EventConflict?, response: String?, in db: any SQLDatabase) async throws {
+        let (verdictText, reason) = verdict.columns
+        let (conflictVerdict, conflictReason) = conflict.map { $0.serverVerdict.columns } ?? (nil, nil)
+        try await db.raw("""
+            INSERT INTO check_in_events (event_id, store_id, device_id, ticket_id, verdict, reason, occurred_at, received_at,
+                decided_offline, minutes_charged, conflict_verdict, conflict_reason, conflict_message, response)
+            VALUES (\(bind: eventID.uuidString), \(bind: Int64(store)), \(bind: device.uuidString), \(bind: ticket?.uuidString),
+                \(bind: verdictText), \(bind: reason), \(bind: DBTime.millis(occurredAt)), \(bind: DBTime.millis(receivedAt)),
+                \(bind: offline ? Int64(1) : 0), \(bind: minutesCharged.map(Int64.init)), \(bind: conflictVerdict), \(bind: conflictReason),
+                \(bind: conflict?.message), \(bind: response))
+            """).run()
+    }
+}
+
+extension Verdict {
+    /// The `verdict` and `reason` columns.
+    var columns: (String, String?) {
+        switch self {
+        case .enter: ("enter", nil)
+        case .exit: ("exit", nil)
+        case .deny(let reason): ("deny", reason.rawValue)
+        }
+    }
+}
+
+/// Passes sold at the counter, waiting for the store's kiosk to print them.
+enum PrintJobs {
+    static func create(ticket: TicketRow, now: Date, in db: any SQLDatabase) async throws -> PrintJob {
+        let job = PrintJob(jobID: UUID(), passID: ticket.passID, token: ticket.token, label: ticket.label, createdAt: now)
+        try await db.raw("""
+            INSERT INTO print_jobs (id, store_id, ticket_id, token, label, created_at)
+            VALUES (\(bind: job.jobID.uuidString), \(bind: ticket.storeId), \(bind: ticket.id), \(bind: job.token), \(bind: job.label), \(bind: DBTime.millis(now)))
+            """).run()
+        return job
+    }
+
+    static func pending(store: UInt32, in db: any SQLDatabase) async throws -> [PrintJob] {
+        struct Row: Decodable { var id: String; var ticketId: String; var token: String; var label: String; var createdAt: Int64 }
+        return try await db.raw("""
+            SELECT id, ticket_id, token, label, created_at FROM print_jobs
+            WHERE store_id = \(bind: Int64(store)) AND printed_at IS NULL ORDER BY created_at LIMIT 50
+            """).all(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase).compactMap { row in
+            guard let id = UUID(uuidString: row.id), let pass = UUID(uuidString: row.ticketId) else { return nil }
+            return PrintJob(jobID: id, passID: pass, token: row.token, label: row.label, createdAt: DBTime.date(row.createdAt))
+        }
+    }
+}

@@ -1,0 +1,48 @@
+import Foundation
+
+public enum ServerConfigurationError: Error, CustomStringConvertible, Equatable {
+    case invalid(String, String)
+    public var description: String {
+        switch self {
+        case .invalid(let setting, let message): "\(setting): \(message)"
+        }
+    }
+}
+
+/// Everything `cafe-server serve` can be told, with the defaults a single store needs.
+public struct ServerConfiguration: Sendable {
+    public var host = "127.0.0.1"
+    public var port = 8080
+    public var database = DatabaseLocation.sqlite(path: "cafe.sqlite")
+    /// Access tokens are short-lived; refresh tokens are long-lived, rotated, revocable.
+    public var accessTokenLifetime: TimeInterval = 15 * 60
+    public var refreshTokenLifetime: TimeInterval = 30 * 24 * 3600
+    /// bcrypt's work factor: 12 ≈ 0.25 s a hash on the reference box; tests use the minimum.
+    public var bcryptCost: UInt8 = 12
+    /// One-time enrollment codes expire after this long.
+    public var enrollmentCodeLifetime: TimeInterval = 24 * 3600
+    /// The payment gateway; nil refuses online purchases (counter sales still work).
+    public var gateway: PaymentGatewayConfiguration?
+
+    public init() {}
+}
+
+/// How to reach BootPay's REST API v2.
+public struct PaymentGatewayConfiguration: Sendable, Equatable {
+    /// `https://api.bootpay.co.kr/v2`, `https://dev-api.bootpay.co.kr/v2`, or a local fake.
+    public var baseURL: String
+    public var applicationID: String
+    /// Secret: from the environment or a config file, never from the repository, never logged.
+    public var privateKey: String
+    public var timeout: TimeInterval = 10
+
+    public init(baseURL: String, applicationID: String, privateKey: String, timeout: TimeInterval = 10) {
+        self.baseURL = baseURL
+        self.applicationID = applicationID
+        self.privateKey = privateKey
+        self.timeout = timeout
+    }
+
+    public static let productionURL = "https://api.bootpay.co.kr/v2"
+    public static let developmentURL = "https://dev-api.bootpay.co.kr/v2"
+}

@@ -1,0 +1,279 @@
+import CafeProtocol
+import Foundation
+import Hummingbird
+import Logging
+import SQLKit
+
+public struct EnrollmentCodeView: Codable, Sendable {
+    public var code: String
+    public var storeID: UInt32
+    public var expiresAt: Date
+    enum CodingKeys: String, CodingKey { case code, storeID = "store_id", expiresAt = "expires_at" }
+}
+
+public struct DeviceView: Codable, Sendable, Equatable {
+    public var deviceID: UUID
+    public var name: String
+    public var enrolledAt: Date
+    public var lastSeenAt: Date?
+    public var revoked: Bool
+    enum CodingKeys: String, CodingKey { case deviceID = "device_id", name, enrolledAt = "enrolled_at", lastSeenAt = "last_seen_at", revoked }
+}
+
+public struct CounterSaleRequest: Codable, Sendable {
+    public var productCode: String
+    public var holderName: String?
+    enum CodingKeys: String, CodingKey { case productCode = "product_code", holderName = "holder_name" }
+}
+
+public struct CounterSaleView: Codable, Sendable {
+    public var ticket: TicketView
+    public var printJob: PrintJob
+    enum CodingKeys: String, CodingKey { case ticket, printJob = "print_job" }
+}
+
+public struct ConflictView: Codable, Sendable, Equatable {
+    public var eventID: UUID
+    public var deviceID: UUID
+    public var ticketID: UUID?
+    public var occurredAt: Date
+    public var serverReason: String?
+    public var message: String
+    enum CodingKeys: String, CodingKey {
+        case eventID = "event_id", deviceID = "device_id", ticketID = "ticket_id", occurredAt = "occurred_at"
+        case serverReason = "server_reason", message
+    }
+}
+
+public struct SalesReport: Codable, Sendable, Equatable {
+    public struct Line: Codable, Sendable, Equatable {
+        public var productCode: String
+        public var count: Int
+        public var revenue: Int
+        enum CodingKeys: String, CodingKey { case productCode = "product_code", count, revenue }
+    }
+    public var storeID: UInt32
+    public var from: Date
+    public var to: Date
+    public var sold: Int
+    public var refunded: Int
+    /// Won, refunds deducted.
+    public var revenue: Int
+    public var lines: [Line]
+    enum CodingKeys: String, CodingKey { case storeID = "store_id", from, to, sold, refunded, revenue, lines }
+}
+
+/// What owners do: stores, enrolment codes and devices, counter sales, refunds, conflicts,
+/// sales, catalog prices, key rotation. Every route checks that the caller owns the store.
+struct OwnerService: Sendable {
+    let database: ServerDatabase
+    let gateway: (any PaymentGateway)?
+    let kiosk: KioskService
+    let enrollmentCodeLifetime: TimeInterval
+    let logger: Logger
+
+    func requireOwner(_ caller: AuthenticatedAccount, store: UInt32) async throws {
+        guard caller.role == .owner else { throw APIFailure.forbidden("owners only") }
+        let owns = try await database.read { db in try await Stores.isOwner(caller.id, of: store, in: db) }
+        guard owns else { throw APIFailure.forbidden("you do not own store \(store)") }
+    }
+
+    func devices(store: UInt32) async throws -> [DeviceView] {
+        struct Row: Decodable { var id: String; var name: String; var enrolledAt: Int64; var lastSeenAt: Int64?; var revokedAt: Int64? }
+        return try await database.read { db in
+            try await db.raw("SELECT id, name, enrolled_at, last_seen_at, revoked_at FROM devices WHERE store_id = \(bind: Int64(store)) ORDER BY enrolled_at")
+                .all(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase).map {
+                    DeviceView(deviceID: UUID(uuidString: $0.id)!, name: $0.name, enrolledAt: DBTime.date($0.enrolledAt),
+                               lastSeenAt: $0.lastSeenAt.map(DBTime.date), revoked: $0.revokedAt != nil)
+                }
+        }
+    }
+
+    func revokeDevice(_ device: UUID, store: UInt32, now: Date) async throws {
+        try await database.transaction { db in
+            guard try await db.raw("""
+                UPDATE devices SET revoked_at = COALESCE(revoked_at, \(bind: DBTime.millis(now)))
+                WHERE id = \(bind: device.uuidString) AND store_id = \(bind: Int64(store)) RETURNING id
+                """).first() != nil else { throw APIFailure.notFound("device \(device)") }
+        }
+        logger.notice("kiosk device revoked", metadata: ["device.id": "\(device)", "store.id": "\(store)"])
+    }
+
+    func counterSale(_ body: CounterSaleRequest, store: UInt32, now: Date) async throws -> CounterSaleView {
+        if let name = body.holderName, name.count > 50 { throw APIFailure.invalid("holder_name must be at most 50 characters") }
+        return try await database.transaction { db in
+            _ = try await Stores.require(store, in: db)
+            let product = try await Catalog.requireActive(body.productCode, in: db)
+            let ticket = try await Tickets.issueOrExtend(product: product, store: store, account: nil, holderName: body.holderName, now: now, in: db)
+            try await db.raw("""
+                INSERT INTO sales (id, store_id, ticket_id, product_code, price, channel, state, paid_at)
+                VALUES (\(bind: UUID().uuidString), \(bind: Int64(store)), \(bind: ticket.id), \(bind: product.code), \(bind: Int64(product.price)),
+                        'counter', 'sale', \(bind: DBTime.millis(now)))
+                """).run()
+            let job = try await PrintJobs.create(ticket: ticket, now: now, in: db)
+            return CounterSaleView(ticket: ticket.view, printJob: job)
+        }
+    }
+
+    /// Refund: the gateway cancels the payment (app sales), the sale and order are marked, the
+    /// ticket is refunded — denied at the door online at once, offline from the kiosks' next sync.
+    func refund(ticket ticketID: UUID, store: UInt32, now: Date) async throws -> TicketView {
+        struct Sale: Decodable { var id: String; var orderId: String?; var price: Int64; var state: String; var receiptId: String? }
+        let sale = try await database.read { db -> Sale? in
+            guard let ticket = try await Tickets.find(ticketID, in: db), ticket.storeId == Int64(store) else { throw APIFailure.notFound("ticket \(ticketID)") }
+            return try await db.raw("""
+                SELECT sales.id, sales.order_id, sales.price, sales.state, orders.receipt_id FROM sales
+                LEFT JOIN orders ON orders.id = sales.order_id
+                WHERE sales.ticket_id = \(bind: ticketID.uuidString) AND sales.state = 'sale' ORDER BY sales.paid_at DESC LIMIT 1
+                """).first(decoding: Sale.self, keyDecodingStrategy: .convertFromSnakeCase)
+        }
+        if let receipt = sale?.receiptId {
+            guard let gateway else { throw APIFailure(.serviceUnavailable, "gateway_not_configured", "cannot cancel the payment: no gateway configured") }
+            do { try await gateway.cancel(receipt, price: Int(sale!.price), reason: "refund by the store") } catch {
+                throw APIFailure(.badGateway, "gateway_unavailable", "the gateway did not cancel the payment (\(error)); nothing was changed")
+            }
+        }
+        return try await database.transaction { db in
+            if let sale {
+                try await db.raw("UPDATE sales SET state = 'refunded', refunded_at = \(bind: DBTime.millis(now)) WHERE id = \(bind: sale.id)").run()
+                if let order = sale.orderId {
+                    try await db.raw("UPDATE orders SET status = 'refunded', updated_at = \(bind: DBTime.millis(now)) WHERE id = \(bind: order)").run()
+                }
+            }
+            try await Tickets.setStatus(.refunded, of: ticketID, store: store, now: now, in: db)
+            return try await Tickets.find(ticketID, in: db)!.view
+        }
+    }
+
+    func conflicts(store: UInt32) async throws -> [ConflictView] {
+        struct Row: Decodable { var eventId: String; var deviceId: String; var ticketId: String?; var occurredAt: Int64; var conflictReason: String?; var conflictMessage: String? }
+        return try await database.read { db in
+            try await db.raw("""
+                SELECT event_id, device_id, ticket_id, occurred_at, conflict_reason, conflict_message FROM check_in_events
+                WHERE store_id = \(bind: Int64(store)) AND conflict_verdict IS NOT NULL ORDER BY occurred_at DESC LIMIT 500
+                """).all(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase).map {
+                    ConflictView(eventID: UUID(uuidString: $0.eventId)!, deviceID: UUID(uuidString: $0.deviceId)!,
+                                 ticketID: $0.ticketId.flatMap(UUID.init(uuidString:)), occurredAt: DBTime.date($0.occurredAt),
+                                 serverReason: $0.conflictReason, message: $0.conflictMessage ?? "")
+                }
+        }
+    }
+
+    func sales(store: UInt32, from: Date, to: Date) async throws -> SalesReport {
+        struct Row: Decodable { var productCode: String; var state: String; var price: Int64 }
+        let rows = try await database.read { db in
+            try await db.raw("""
+                SELECT product_code, state, price FROM sales
+                WHERE store_id = \(bind: Int64(store)) AND paid_at >= \(bind: DBTime.millis(from)) AND paid_at < \(bind: DBTime.millis(to))
+                """).all(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase)
+        }
+        var lines: [String: SalesReport.Line] = [:]
+        var sold = 0, refunded = 0, revenue = 0
+        for row in rows {
+            if row.state == "refunded" { refunded += 1; continue }
+            sold += 1
+            revenue += Int(row.price)
+            lines[row.productCode, default: .init(productCode: row.productCode, count: 0, revenue: 0)].count += 1
+            lines[row.productCode]!.revenue += Int(row.price)
+        }
+        return SalesReport(storeID: store, from: from, to: to, sold: sold, refunded: refunded, revenue: revenue,
+                           lines: lines.values.sorted { $0.productCode < $1.productCode })
+    }
+}
+
+struct OwnerRoutes {
+    let service: OwnerService
+    let now: @Sendable () -> Date
+
+    func add(to router: RouterGroup<CafeRequestContext>) {
+        router.get("catalog") { _, _ -> Response in
+            let products = try await service.database.read { db in try await Catalog.all(includeInactive: false, in: db) }
+            return try WireResponse.json(["products": products])
+        }
+        router.put("catalog/:code") { request, context -> Response in
+            let caller = try context.requireAccount()
+            guard caller.role == .owner else { throw APIFailure.forbidden("owners only") }
+            let code = context.parameters.get("code") ?? ""
+            let body = try await request.decodeBody(ProductInput.self, context: context)
+            return try WireResponse.json(try await service.database.transaction { db in try await Catalog.upsert(code: code, body, in: db) })
+        }
+        router.get("stores") { _, _ -> Response in
+            let stores = try await service.database.read { db in try await Stores.all(in: db) }
+            return try WireResponse.json(["stores": stores.map(\.settings)])
+        }
+        router.post("stores") { request, context -> Response in
+            let caller = try context.requireAccount()
+            guard caller.role == .owner else { throw APIFailure.forbidden("owners only") }
+            let body = try await request.decodeBody(StoreInput.self, context: context)
+            let store = try await service.database.transaction { db in try await Stores.create(body, owner: caller.id, now: now(), in: db) }
+            return try WireResponse.json(store.settings, status: .created)
+        }
+        router.get("stores/:store_id") { _, context -> Response in
+            let id = try context.storeParameter()
+            return try WireResponse.json(try await service.database.read { db in try await Stores.require(id, in: db) }.settings)
+        }
+        router.put("stores/:store_id") { request, context -> Response in
+            let store = try await owned(context)
+            var body = try await request.decodeBody(StoreInput.self, context: context)
+            body.id = store
+            let input = body
+            let updated = try await service.database.transaction { db in
+                let row = try await Stores.update(input, in: db)
+                _ = try await Revisions.next(store: store, in: db)
+                return row
+            }
+            return try WireResponse.json(updated.settings)
+        }
+        router.post("stores/:store_id/enrollment-codes") { _, context -> Response in
+            let store = try await owned(context)
+            let code = try await service.kiosk.createEnrollmentCode(store: store, lifetime: service.enrollmentCodeLifetime, now: now())
+            return try WireResponse.json(EnrollmentCodeView(code: code.code, storeID: store, expiresAt: code.expiresAt), status: .created)
+        }
+        router.get("stores/:store_id/devices") { _, context -> Response in
+            let store = try await owned(context)
+            return try WireResponse.json(["devices": try await service.devices(store: store)])
+        }
+        router.post("stores/:store_id/devices/:device_id/revoke") { _, context -> Response in
+            let store = try await owned(context)
+            try await service.revokeDevice(try context.uuidParameter("device_id"), store: store, now: now())
+            return Response(status: .noContent)
+        }
+        router.post("stores/:store_id/counter-sales") { request, context -> Response in
+            let store = try await owned(context)
+            let body = try await request.decodeBody(CounterSaleRequest.self, context: context)
+            return try WireResponse.json(try await service.counterSale(body, store: store, now: now()), status: .created)
+        }
+        router.post("stores/:store_id/tickets/:ticket_id/refund") { _, context -> Response in
+            let store = try await owned(context)
+            return try WireResponse.json(try await service.refund(ticket: try context.uuidParameter("ticket_id"), store: store, now: now()))
+        }
+        router.get("stores/:store_id/conflicts") { _, context -> Response in
+            let store = try await owned(context)
+            return try WireResponse.json(["conflicts": try await service.conflicts(store: store)])
+        }
+        router.get("stores/:store_id/sales") { request, context -> Response in
+            let store = try await owned(context)
+            let to = try request.uri.queryParameters.get("to").map(Self.date) ?? now()
+            let from = try request.uri.queryParameters.get("from").map(Self.date) ?? to.addingTimeInterval(-30 * 86_400)
+            guard from <= to else { throw APIFailure.invalid("from must not be after to") }
+            return try WireResponse.json(try await service.sales(store: store, from: from, to: to))
+        }
+        router.post("stores/:store_id/keys/rotate") { _, context -> Response in
+            let store = try await owned(context)
+            let key = try await service.database.transaction { db in try await SigningKeys.rotate(store: store, now: now(), in: db) }
+            return try WireResponse.json(["key_id": key.description], status: .created)
+        }
+    }
+
+    private func owned(_ context: CafeRequestContext) async throws -> UInt32 {
+        let caller = try context.requireAccount()
+        let store = try context.storeParameter()
+        try await service.requireOwner(caller, store: store)
+        return store
+    }
+
+    static func date(_ text: String) throws -> Date {
+        guard let date = WireCoding.parseTimestamp(text) else { throw APIFailure.invalid("dates are RFC 3339, as 2026-11-25T09:00:00Z") }
+        return date
+    }
+}
