@@ -63,13 +63,9 @@ public final class ServerDatabase: Sendable {
         case postgres(PostgresClient)
     }
 
-    /// A service to run beside the app (PostgreSQL's pool), or nil.
-    public let service: (any Service)?
-
-    private init(flavour: SQLFlavour, backend: Backend, service: (any Service)?, logger: Logger) {
+    private init(flavour: SQLFlavour, backend: Backend, logger: Logger) {
         self.flavour = flavour
         self.backend = backend
-        self.service = service
         self.logger = logger
     }
 
@@ -79,11 +75,11 @@ public final class ServerDatabase: Sendable {
         case .sqlite(let path):
             let connection = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
             try await configureSQLite(connection)
-            return ServerDatabase(flavour: .sqlite, backend: .sqlite(connection, AsyncSerialGate()), service: nil, logger: logger)
+            return ServerDatabase(flavour: .sqlite, backend: .sqlite(connection, AsyncSerialGate()), logger: logger)
         case .sqliteInMemory:
             let connection = try await SQLiteConnection.open(storage: .memory, logger: logger)
             try await configureSQLite(connection)
-            return ServerDatabase(flavour: .sqlite, backend: .sqlite(connection, AsyncSerialGate()), service: nil, logger: logger)
+            return ServerDatabase(flavour: .sqlite, backend: .sqlite(connection, AsyncSerialGate()), logger: logger)
         case .postgres(let url):
             let sqlConfig = try SQLPostgresConfiguration(url: url)
             var config = PostgresClient.Configuration(
@@ -95,7 +91,7 @@ public final class ServerDatabase: Sendable {
                 tls: .disable)
             config.options.maximumConnections = 16
             let client = PostgresClient(configuration: config, backgroundLogger: logger)
-            return ServerDatabase(flavour: .postgres, backend: .postgres(client), service: PostgresClientService(client: client), logger: logger)
+            return ServerDatabase(flavour: .postgres, backend: .postgres(client), logger: logger)
         }
     }
 
@@ -156,7 +152,8 @@ public final class ServerDatabase: Sendable {
         }
     }
 
-    /// Waits for the PostgreSQL pool to accept work, so `migrate()` can run before the app.
+    /// Runs `body` while PostgreSQL's connection pool runs (it needs a task of its own); on
+    /// SQLite just runs `body`. Every entry point (serve, admin, tests) wraps its work in it.
     public func withService<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
         guard case .postgres(let client) = backend else { return try await body() }
         return try await withThrowingTaskGroup(of: T?.self) { group in
@@ -165,14 +162,6 @@ public final class ServerDatabase: Sendable {
             let result = try await body()
             return result
         }
-    }
-}
-
-/// PostgreSQL's pool as a service of the app's `ServiceGroup`.
-struct PostgresClientService: Service {
-    let client: PostgresClient
-    func run() async throws {
-        await cancelWhenGracefulShutdown { await client.run() }
     }
 }
 

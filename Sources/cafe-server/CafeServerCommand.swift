@@ -1,0 +1,104 @@
+import ArgumentParser
+import CafeServer
+import Foundation
+import Logging
+
+@main
+struct CafeServerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cafe-server",
+        abstract: "The study cafe's central API: accounts, passes, payments, and the kiosks' sync and check-ins.",
+        discussion: """
+            Runs on SQLite by default (one file, created and migrated on start); give a \
+            postgres:// URL for a chain of stores served by several instances.
+
+            First start on a fresh box:
+              cafe-server admin create-owner --login owner --password-stdin < pw.txt
+              cafe-server admin create-store --id 1 --name "Gangnam" --owner owner --closed 02:00-05:00
+              cafe-server admin enrollment-code --store 1     # type it on the kiosk: kioskd enroll
+              cafe-server serve --port 8080
+
+            Settings come from flags or the environment: CAFE_DATABASE, CAFE_HOST, CAFE_PORT, \
+            CAFE_BCRYPT_COST, BOOTPAY_URL, BOOTPAY_APPLICATION_ID, BOOTPAY_PRIVATE_KEY (secrets \
+            belong in the environment or a systemd credential, never on the command line).
+            """,
+        subcommands: [Serve.self, Migrate.self, Admin.self],
+        defaultSubcommand: Serve.self
+    )
+
+    /// Logs go to stderr (stdout is for what a command prints); bootstrapped once, here.
+    static func main() async {
+        LoggingSystem.bootstrap(StreamLogHandler.standardError)
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
+}
+
+/// The database and tuning flags every subcommand shares.
+struct ServerOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("sqlite:PATH, a bare path, or postgres://USER:PASSWORD@HOST:PORT/DB. Env: CAFE_DATABASE.", valueName: "location"))
+    var database: String?
+
+    @Option(name: .long, help: ArgumentHelp("bcrypt work factor, 4…31 (default 12). Env: CAFE_BCRYPT_COST.", valueName: "n"))
+    var bcryptCost: UInt8?
+
+    @Option(name: .long, help: ArgumentHelp("Log level: trace, debug, info, notice, warning, error.", valueName: "level"))
+    var logLevel: String = "info"
+
+    func validate() throws {
+        if let cost = bcryptCost, !(4...31).contains(cost) { throw ValidationError("--bcrypt-cost must be 4 to 31") }
+        if Logger.Level(rawValue: logLevel) == nil { throw ValidationError("unknown --log-level \(logLevel)") }
+    }
+
+    func serverConfiguration() throws -> ServerConfiguration {
+        let env = ProcessInfo.processInfo.environment
+        var configuration = ServerConfiguration()
+        configuration.database = try DatabaseLocation(parsing: database ?? env["CAFE_DATABASE"] ?? "cafe.sqlite")
+        if let cost = bcryptCost ?? env["CAFE_BCRYPT_COST"].flatMap(UInt8.init) { configuration.bcryptCost = cost }
+        if let url = env["BOOTPAY_URL"] ?? env["BOOTPAY_APPLICATION_ID"].map({ _ in PaymentGatewayConfiguration.productionURL }),
+           let application = env["BOOTPAY_APPLICATION_ID"], let key = env["BOOTPAY_PRIVATE_KEY"] {
+            configuration.gateway = PaymentGatewayConfiguration(baseURL: url, applicationID: application, privateKey: key)
+        }
+        return configuration
+    }
+
+    func logger() -> Logger {
+        var logger = Logger(label: "cafe-server")
+        logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
+        return logger
+    }
+
+    /// Opens and migrates the database, runs `body`, closes it.
+    func withDatabase<T: Sendable>(_ body: @Sendable (ServerDatabase, ServerConfiguration, Logger) async throws -> T) async throws -> T {
+        let configuration = try serverConfiguration()
+        let logger = logger()
+        let database = try await ServerDatabase.open(configuration.database, logger: logger)
+        defer { Task { await database.close() } }
+        return try await database.withService {
+            let applied = try await CafeServerSetup.migrate(database)
+            if !applied.isEmpty { logger.info("database migrated", metadata: ["db.migrations": "\(applied.joined(separator: ","))", "db": "\(configuration.database)"]) }
+            return try await body(database, configuration, logger)
+        }
+    }
+}
+
+struct Migrate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Create or upgrade the database schema, then exit (serve does it too).")
+
+    @OptionGroup var options: ServerOptions
+
+    func run() async throws {
+        try await options.withDatabase { database, configuration, _ in
+            print("database \(configuration.database) is up to date")
+        }
+    }
+}

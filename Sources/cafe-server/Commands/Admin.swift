@@ -1,0 +1,241 @@
+import ArgumentParser
+import CafeProtocol
+import CafeServer
+import Foundation
+
+struct Admin: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Set up and run the cafe from the shell: owners, stores, kiosks, counter sales.",
+        discussion: """
+            Works straight on the database (the server may be running or not).
+
+            Example, a fresh install:
+              cafe-server admin create-owner --login owner --password-stdin < pw.txt
+              cafe-server admin create-store --id 1 --name "Gangnam" --owner owner --closed 02:00-05:00 --seats 60
+              cafe-server admin enrollment-code --store 1
+            """,
+        subcommands: [CreateOwner.self, CreateStore.self, AddOwner.self, Stores.self, EnrollmentCode.self, Devices.self,
+                      RevokeDevice.self, CounterSale.self, Refund.self, RotateKey.self, Catalog.self, SetPrice.self])
+
+    struct CreateOwner: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Create an owner account (or make an account an owner, with a new password).")
+        @OptionGroup var options: ServerOptions
+        @Option(help: "The owner's login.") var login: String
+        @Option(help: "The name shown in the app.") var name: String = "Owner"
+        @Flag(help: "Read the password from standard input (recommended: it stays out of the shell history).") var passwordStdin = false
+        @Option(help: "The password (prefer --password-stdin).") var password: String?
+
+        func validate() throws {
+            if passwordStdin == (password != nil) { throw ValidationError("give exactly one of --password-stdin or --password") }
+        }
+
+        func run() async throws {
+            let secret = try password ?? {
+                guard let line = readLine(strippingNewline: true), !line.isEmpty else { throw ValidationError("no password on standard input") }
+                return line
+            }()
+            let (login, name) = (self.login, self.name)
+            let id = try await options.withDatabase { database, configuration, logger in
+                try await AdminTasks(database: database, configuration: configuration, logger: logger)
+                    .createOwner(login: login, password: secret, displayName: name)
+            }
+            print("owner \(login) (\(id))")
+        }
+    }
+
+    struct CreateStore: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Create a store and its first signing key.")
+        @OptionGroup var options: ServerOptions
+        @Option(help: "The store number printed in every pass (1 or more).") var id: UInt32
+        @Option(help: "The store's name.") var name: String
+        @Option(help: "IANA time zone of the store.") var timeZone = "Asia/Seoul"
+        @Option(help: ArgumentHelp("Hours with no entry, local time, as HH:MM-HH:MM (e.g. 02:00-05:00).", valueName: "range")) var closed: String?
+        @Option(help: "Number of seats.") var seats = 50
+        @Option(help: "Login of the owner who manages it.") var owner: String?
+
+        func run() async throws {
+            let closedHours = try closed.map(Self.parseRange)
+            let input = StoreInput(id: id, name: name, timeZone: timeZone, closedHours: closedHours, seats: seats)
+            let owner = self.owner
+            let store = try await options.withDatabase { database, configuration, logger in
+                try await AdminTasks(database: database, configuration: configuration, logger: logger).createStore(input, ownerLogin: owner)
+            }
+            print("store \(store.storeID) \(store.name) (\(store.timeZone)), \(store.seats) seats")
+        }
+
+        static func parseRange(_ text: String) throws -> LocalTimeRange {
+            let parts = text.split(separator: "-")
+            func minute(_ part: Substring) -> Int? {
+                let hm = part.split(separator: ":")
+                guard hm.count == 2, let h = Int(hm[0]), let m = Int(hm[1]), (0..<24).contains(h), (0..<60).contains(m) else { return nil }
+                return h * 60 + m
+            }
+            guard parts.count == 2, let start = minute(parts[0]), let end = minute(parts[1]), start != end else {
+                throw ValidationError("--closed must be HH:MM-HH:MM, as 02:00-05:00")
+            }
+            return LocalTimeRange(startMinute: start, endMinute: end)
+        }
+    }
+
+    struct AddOwner: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Let an existing account manage a store.")
+        @OptionGroup var options: ServerOptions
+        @Option(help: "The account's login.") var login: String
+        @Option(help: "The store number.") var store: UInt32
+
+        func run() async throws {
+            let (login, store) = (self.login, self.store)
+            try await options.withDatabase { database, configuration, logger in
+                try await AdminTasks(database: database, configuration: configuration, logger: logger).addOwner(login: login, store: store)
+            }
+            print("\(login) now manages store \(store)")
+        }
+    }
+
+    struct Stores: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List the stores.")
+        @OptionGroup var options: ServerOptions
+
+        func run() async throws {
+            let stores = try await options.withDatabase { database, configuration, logger in
+                try await AdminTasks(database: database, configuration: configuration, logger: logger).stores()
+            }
+            for store in stores {
+                let closed = store.closedHours.map { " closed \(Self.hhmm($0.startMinute))-\(Self.hhmm($0.endMinute))" } ?? ""
+                print("\(store.storeID)\t\(store.name)\t\(store.timeZone)\t\(store.seats) seats\(closed)")
+            }
+        }
+
+        static func hhmm(_ minute: Int) -> String { String(format: "%02d:%02d", minute / 60, minute % 60) }
+    }
+
+    struct EnrollmentCode: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Make a one-time code that enrols one kiosk with a store.",
+            discussion: "On the kiosk: kioskd enroll --server https://cafe.example.com --code CODE")
+        @OptionGroup var options: ServerOptions
+        @Option(help: "The store number.") var store: UInt32
+        @Option(help: "Hours the code stays valid.") var hours: Double = 24
+
+        func run() async throws {
+            let (store, lifetime) = (self.store, hours * 3600)
+            let code = try await options.withDatabase { database, configuration, logger in
+                try await AdminTasks(database: database, configuration: configuration, logger: logger).enrollmentCode(store: store, lifetime: lifetime)
+            }
+            print(code.code)
+            FileHandle.standardError.write(Data("one-time code for store \(store), valid until \(code.expiresAt.formatted(.iso8601))\n".utf8))
+        }
+    }
+
+    struct Devices: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List a store's kiosks.")
+        @OptionGroup var options: ServerOptions
+        @Option(help: "The store number.") var store: UInt32
+
+        func run() async throws {
+            let store = self.store
+            let devices = try await options.withDatabase { database, configuration, logger in
+                try await AdminTasks(database: database, configuration: configuration, logger: logger).devices(store: store)
+            }
+            for device in devices {
+                let seen = device.lastSeenAt.map { $0.formatted(.iso8601) } ?? "never"
+                print("\(device.deviceID)\t\(device.name)\t\(device.revoked ? "revoked" : "active")\tlast seen \(seen)")
+            }
+        }
+    }
+
+    struct RevokeDevice: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Revoke a kiosk: every call it makes gets 401 from now on.")
+        @OptionGroup var options: ServerOptions
+        @Option(help: "The store number.") var store: UInt32
+        @Argument(help: "The device id (see 'admin devices').") var device: String
+
+        func run() async throws {
+            guard let id = UUID(uuidString: device) else { throw ValidationError("\(device) is not a device id") }
+            let store = self.store
+            try await options.withDatabase { database, configuration, logger in
+                try await AdminTasks(database: database, configuration: configuration, logger: logger).revokeDevice(id, store: store)
+            }
+            print("device \(id) revoked")
+        }
+    }
+
+    struct CounterSale: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Sell a pass at the counter: prints its token and queues it for the store's kiosk printer.")
+        @OptionGroup var options: ServerOptions
+        @Option(help: "The store number.") var store: UInt32
+        @Option(help: "Product code (see 'admin catalog').") var product: String
+        @Option(help: "The customer's name for the screen.") var holder: String?
+
+        func run() async throws {
+            let (store, product, holder) = (self.store, self.product, self.holder)
+            let sale = try await options.withDatabase { database, configuration, logger in
+                try await AdminTasks(database: database, configuration: configuration, logger: logger)
+                    .counterSale(store: store, productCode: product, holderName: holder)
+            }
+            print(sale.token)
+            FileHandle.standardError.write(Data("ticket \(sale.ticketID), print job \(sale.job)\n".utf8))
+        }
+    }
+
+    struct Refund: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Refund a ticket: the payment is cancelled and the pass denied at the door.")
+        @OptionGroup var options: ServerOptions
+        @Option(help: "The store number.") var store: UInt32
+        @Argument(help: "The ticket id.") var ticket: String
+
+        func run() async throws {
+            guard let id = UUID(uuidString: ticket) else { throw ValidationError("\(ticket) is not a ticket id") }
+            let store = self.store
+            try await options.withDatabase { database, configuration, logger in
+                try await AdminTasks(database: database, configuration: configuration, logger: logger).refund(ticket: id, store: store)
+            }
+            print("ticket \(id) refunded")
+        }
+    }
+
+    struct RotateKey: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Start signing new passes with a new key; passes signed with the old key stay valid.")
+        @OptionGroup var options: ServerOptions
+        @Option(help: "The store number.") var store: UInt32
+
+        func run() async throws {
+            let store = self.store
+            let key = try await options.withDatabase { database, configuration, logger in
+                try await AdminTasks(database: database, configuration: configuration, logger: logger).rotateKey(store: store)
+            }
+            print("store \(store) now signs with key \(key)")
+        }
+    }
+
+    struct Catalog: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List the pass catalog and prices.")
+        @OptionGroup var options: ServerOptions
+
+        func run() async throws {
+            let products = try await options.withDatabase { database, configuration, logger in
+                try await AdminTasks(database: database, configuration: configuration, logger: logger).catalog()
+            }
+            for product in products {
+                print("\(product.code)\t\(product.label)\t₩\(product.price)\t\(product.days) days\(product.minutes.map { "\t\($0) min" } ?? "")\(product.active ? "" : "\tinactive")")
+            }
+        }
+    }
+
+    struct SetPrice: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Change a product's price (won).")
+        @OptionGroup var options: ServerOptions
+        @Argument(help: "Product code.") var code: String
+        @Argument(help: "New price in won.") var price: Int
+
+        func run() async throws {
+            let (code, price) = (self.code, self.price)
+            let product = try await options.withDatabase { database, configuration, logger in
+                try await AdminTasks(database: database, configuration: configuration, logger: logger).setPrice(code: code, price: price)
+            }
+            print("\(product.code) now costs ₩\(product.price)")
+        }
+    }
+}

@@ -1,0 +1,63 @@
+import ArgumentParser
+import CafeServer
+import Foundation
+import Hummingbird
+import Logging
+import Metrics
+import Prometheus
+import ServiceLifecycle
+
+extension CafeServerCommand {
+    struct Serve: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Serve the API (the default command).",
+            discussion: """
+                Creates and migrates the database if needed, then serves HTTP until SIGTERM or \
+                SIGINT, finishing requests in flight. Put it behind a TLS proxy (nginx, caddy) on \
+                the public side.
+
+                Example:
+                  cafe-server serve --database /var/lib/cafe-server/cafe.sqlite --port 8080
+                """)
+
+        @OptionGroup var options: ServerOptions
+
+        @Option(name: .long, help: "Address to listen on. Env: CAFE_HOST.")
+        var host: String?
+
+        @Option(name: .long, help: "Port to listen on (0: any free port, printed at start). Env: CAFE_PORT.")
+        var port: Int?
+
+        func validate() throws {
+            if let port, !(0...65535).contains(port) { throw ValidationError("--port must be 0 to 65535") }
+        }
+
+        func run() async throws {
+            let env = ProcessInfo.processInfo.environment
+            var configuration = try options.serverConfiguration()
+            configuration.host = host ?? env["CAFE_HOST"] ?? "127.0.0.1"
+            configuration.port = port ?? env["CAFE_PORT"].flatMap(Int.init) ?? 8080
+            let logger = options.logger()
+            let registry = PrometheusCollectorRegistry()
+            MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+
+            let database = try await ServerDatabase.open(configuration.database, logger: logger)
+            let gateway = CafeServerSetup.gateway(configuration, logger: logger)
+            if gateway == nil {
+                logger.notice("no payment gateway configured (BOOTPAY_APPLICATION_ID, BOOTPAY_PRIVATE_KEY): online purchases are refused, counter sales work")
+            }
+            let dependencies = CafeServerDependencies(database: database, gateway: gateway, metrics: registry)
+            let frozen = configuration
+            try await database.withService {
+                let applied = try await CafeServerSetup.migrate(database)
+                logger.info("database ready", metadata: ["db": "\(frozen.database)", "db.migrations.applied": "\(applied.count)"])
+                let app = try await buildApplication(configuration: frozen, dependencies: dependencies, logger: logger) { port in
+                    // One line on stdout that scripts (and the demo) wait for.
+                    FileHandle.standardOutput.write(Data("cafe-server listening on http://\(frozen.host):\(port)\n".utf8))
+                }
+                try await app.runService()
+            }
+            await database.close()
+        }
+    }
+}
