@@ -128,7 +128,13 @@ let package = Package(
         // A local BootPay REST v2 server, for the server's tests, integration tests and the demo.
         .target(
             name: "FakeBootPay",
-            dependencies: [.product(name: "Hummingbird", package: "hummingbird")],
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             path: "Tests/FakeBootPay",
             swiftSettings: swiftSettings),
         .testTarget(
@@ -139,9 +145,25 @@ let package = Package(
             name: "KioskCoreTests",
             dependencies: ["KioskCore", "CafeProtocol", "KioskTestSupport"],
             swiftSettings: swiftSettings),
+        // A real cafe-server on loopback over a fresh SQLite or PostgreSQL database, for the
+        // server's tests and the kiosk's integration tests.
+        .target(
+            name: "CafeServerTesting",
+            dependencies: [
+                "CafeServer", "CafeProtocol", "FakeBootPay",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Tests/CafeServerTesting",
+            swiftSettings: swiftSettings),
         .testTarget(
             name: "CafeServerTests",
-            dependencies: ["CafeServer", "CafeProtocol", "FakeBootPay",
+            dependencies: ["CafeServer", "CafeProtocol", "FakeBootPay", "CafeServerTesting",
                            .product(name: "Hummingbird", package: "hummingbird"),
                            .product(name: "HummingbirdTesting", package: "hummingbird"),
                            .product(name: "Crypto", package: "swift-crypto")],

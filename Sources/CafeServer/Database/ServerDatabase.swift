@@ -81,7 +81,17 @@ public final class ServerDatabase: Sendable {
             try await configureSQLite(connection)
             return ServerDatabase(flavour: .sqlite, backend: .sqlite(connection, AsyncSerialGate()), logger: logger)
         case .postgres(let url):
-            let sqlConfig = try SQLPostgresConfiguration(url: url)
+            // Our one extra URL parameter: `?search_path=SCHEMA` (a schema per store chain, or per test).
+            var base = url
+            var searchPath: String?
+            if let mark = url.firstIndex(of: "?") {
+                base = String(url[..<mark])
+                for pair in url[url.index(after: mark)...].split(separator: "&") {
+                    let parts = pair.split(separator: "=", maxSplits: 1)
+                    if parts.count == 2, parts[0] == "search_path" { searchPath = String(parts[1]) }
+                }
+            }
+            let sqlConfig = try SQLPostgresConfiguration(url: base)
             var config = PostgresClient.Configuration(
                 host: sqlConfig.coreConfiguration.host ?? "127.0.0.1",
                 port: sqlConfig.coreConfiguration.port ?? 5432,
@@ -90,6 +100,7 @@ public final class ServerDatabase: Sendable {
                 database: sqlConfig.coreConfiguration.database,
                 tls: .disable)
             config.options.maximumConnections = 16
+            if let searchPath { config.options.additionalStartupParameters = [("search_path", searchPath)] }
             let client = PostgresClient(configuration: config, backgroundLogger: logger)
             return ServerDatabase(flavour: .postgres, backend: .postgres(client), logger: logger)
         }
@@ -122,8 +133,14 @@ public final class ServerDatabase: Sendable {
                 }
             }
         case .postgres(let client):
-            return try await client.withTransaction(logger: logger) { connection in
-                try await body(connection.sql(queryLogLevel: nil))
+            do {
+                return try await client.withTransaction(logger: logger) { connection in
+                    try await body(connection.sql(queryLogLevel: nil))
+                }
+            } catch let error as PostgresTransactionError {
+                // What the body threw (an APIFailure, say) matters to the caller, not the wrapper.
+                if let closureError = error.closureError, error.rollbackError == nil { throw closureError }
+                throw error
             }
         }
     }
@@ -138,6 +155,11 @@ public final class ServerDatabase: Sendable {
                 try await body(connection.sql(queryLogLevel: nil))
             }
         }
+    }
+
+    /// Runs one SQL statement in its own transaction (admin and test set-up).
+    public func execute(_ sql: String) async throws {
+        try await transaction { db in try await db.raw(SQLQueryString(sql)).run() }
     }
 
     /// Readiness: the database answers a trivial query.

@@ -66,8 +66,16 @@ public final class BootPayClient: PaymentGateway {
     }
 
     public func receipt(_ receiptID: String) async throws(PaymentGatewayError) -> GatewayReceipt {
-        let escaped = receiptID.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? receiptID
-        let json = try await call("GET", "receipt/\(escaped)", body: nil, authorized: true)
+        // RFC 3986 unreserved characters pass; anything else is escaped (a receipt id never
+        // reaches the gateway as a path of its own).
+        let unreserved = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+        let escaped = receiptID.addingPercentEncoding(withAllowedCharacters: unreserved) ?? receiptID
+        let json: [String: Any]
+        do {
+            json = try await call("GET", "receipt/\(escaped)", body: nil, authorized: true)
+        } catch .unknownReceipt {
+            throw .unknownReceipt(receiptID)
+        }
         guard let orderID = json["order_id"] as? String, let price = (json["price"] as? NSNumber)?.intValue,
               let status = (json["status"] as? NSNumber)?.intValue
         else { throw .unreachable("receipt \(receiptID): missing order_id, price or status") }
@@ -116,6 +124,8 @@ public final class BootPayClient: PaymentGateway {
             throw .unreachable("\(error)")
         }
         if (200..<300).contains(status), json["error_code"] == nil { return json }
+        // The gateway's own trouble: nothing was decided, the caller may retry.
+        if status >= 500 { throw .unreachable("HTTP \(status) from the gateway") }
         let code = (json["error_code"] as? String) ?? "HTTP_\(status)"
         let message = (json["message"] as? String) ?? "status \(status)"
         if status == 401, authorized { await token.clear() }

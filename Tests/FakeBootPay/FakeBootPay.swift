@@ -1,0 +1,160 @@
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import ServiceLifecycle
+import Synchronization
+
+/// A local BootPay REST API v2, for tests and the demo: `POST /v2/request/token`,
+/// `GET /v2/receipt/{id}`, `POST /v2/cancel`, speaking the real JSON (snake_case fields,
+/// `error_code` + `message` on failure, bearer tokens). Tests script receipts and faults.
+public final class FakeBootPay: Sendable {
+    public struct Receipt: Sendable, Equatable {
+        public var receiptID: String
+        public var orderID: String
+        public var price: Int
+        /// 1 paid (결제완료), 0 waiting, 20 cancelled.
+        public var status: Int
+        public init(receiptID: String, orderID: String, price: Int, status: Int = 1) {
+            self.receiptID = receiptID
+            self.orderID = orderID
+            self.price = price
+            self.status = status
+        }
+    }
+
+    public struct Cancellation: Sendable, Equatable {
+        public var receiptID: String
+        public var price: Int
+        public var message: String
+    }
+
+    public enum Fault: Sendable {
+        /// Answer normally.
+        case none
+        /// Every call fails with HTTP 500.
+        case serverError
+        /// Every call waits this long before answering (a gateway that hangs).
+        case delay(Duration)
+    }
+
+    private struct State {
+        var receipts: [String: Receipt] = [:]
+        var tokens: Set<String> = []
+        var cancellations: [Cancellation] = []
+        var receiptLookups = 0
+        var fault = Fault.none
+    }
+
+    public let applicationID: String
+    public let privateKey: String
+    private let state = Mutex(State())
+
+    public init(applicationID: String = "fake-application", privateKey: String = "fake-private-key") {
+        self.applicationID = applicationID
+        self.privateKey = privateKey
+    }
+
+    public func add(_ receipt: Receipt) { state.withLock { $0.receipts[receipt.receiptID] = receipt } }
+    public func setFault(_ fault: Fault) { state.withLock { $0.fault = fault } }
+    public var cancellations: [Cancellation] { state.withLock { $0.cancellations } }
+    public var receiptLookups: Int { state.withLock { $0.receiptLookups } }
+    public func receipt(_ id: String) -> Receipt? { state.withLock { $0.receipts[id] } }
+
+    /// Runs the fake on 127.0.0.1 (port 0: any free port) until `body` returns; `body` gets the
+    /// base URL to configure, e.g. `http://127.0.0.1:PORT/v2`.
+    public func run<T: Sendable>(port: Int = 0, _ body: @escaping @Sendable (String) async throws -> T) async throws -> T {
+        let (ports, continuation) = AsyncStream<Int>.makeStream()
+        var logger = Logger(label: "fake-bootpay")
+        logger.logLevel = .critical
+        let app = Application(router: router(), configuration: .init(address: .hostname("127.0.0.1", port: port), serverName: "fake-bootpay"),
+                              onServerRunning: { channel in continuation.yield(channel.localAddress?.port ?? 0) }, logger: logger)
+        return try await withThrowingTaskGroup(of: T?.self) { group in
+            let serviceGroup = ServiceGroup(configuration: .init(services: [app], logger: logger))
+            group.addTask { try await serviceGroup.run(); return nil }
+            var iterator = ports.makeAsyncIterator()
+            guard let boundPort = await iterator.next() else { throw CancellationError() }
+            defer { group.cancelAll() }
+            let result = try await body("http://127.0.0.1:\(boundPort)/v2")
+            await serviceGroup.triggerGracefulShutdown()
+            return result
+        }
+    }
+
+    private func router() -> Router<BasicRequestContext> {
+        let router = Router()
+        let v2 = router.group("v2")
+        v2.post("request/token") { request, context -> Response in
+            try await self.applyFault()
+            let body = try await Self.json(request, context)
+            guard body["application_id"] as? String == self.applicationID, body["private_key"] as? String == self.privateKey else {
+                return Self.error(401, "TOKEN_INVALID_CREDENTIAL", "application_id or private_key is wrong")
+            }
+            let token = UUID().uuidString
+            self.state.withLock { _ = $0.tokens.insert(token) }
+            let expires = Date().addingTimeInterval(1800).formatted(.iso8601)
+            return Self.respond(200, ["access_token": token, "expired_at": expires])
+        }
+        v2.get("receipt/:receipt_id") { request, context -> Response in
+            try await self.applyFault()
+            guard self.authorised(request) else { return Self.error(401, "TOKEN_INVALID", "bearer token missing or unknown") }
+            let id = context.parameters.get("receipt_id") ?? ""
+            guard let receipt = self.state.withLock({ state -> Receipt? in state.receiptLookups += 1; return state.receipts[id] }) else {
+                return Self.error(404, "RECEIPT_NOT_FOUND", "no receipt \(id)")
+            }
+            return Self.respond(200, [
+                "receipt_id": receipt.receiptID, "order_id": receipt.orderID, "price": receipt.price, "status": receipt.status,
+                "method": "카드", "pg": "nicepay", "purchased_at": Date().formatted(.iso8601),
+            ])
+        }
+        v2.post("cancel") { request, context -> Response in
+            try await self.applyFault()
+            guard self.authorised(request) else { return Self.error(401, "TOKEN_INVALID", "bearer token missing or unknown") }
+            let body = try await Self.json(request, context)
+            guard let id = body["receipt_id"] as? String, let price = (body["cancel_price"] as? NSNumber)?.intValue else {
+                return Self.error(400, "INVALID_PARAMETER", "receipt_id and cancel_price are required")
+            }
+            let message = body["cancel_message"] as? String ?? ""
+            let outcome = self.state.withLock { state -> Receipt? in
+                guard var receipt = state.receipts[id], receipt.status == 1 else { return nil }
+                receipt.status = 20
+                state.receipts[id] = receipt
+                state.cancellations.append(Cancellation(receiptID: id, price: price, message: message))
+                return receipt
+            }
+            guard let outcome else { return Self.error(400, "RECEIPT_CANCEL_NOT_ALLOWED", "receipt \(id) is not a paid receipt") }
+            return Self.respond(200, ["receipt_id": outcome.receiptID, "order_id": outcome.orderID, "cancelled_price": price, "status": 20])
+        }
+        return router
+    }
+
+    private func authorised(_ request: Request) -> Bool {
+        guard let header = request.headers[.authorization], header.hasPrefix("Bearer ") else { return false }
+        let token = String(header.dropFirst(7))
+        return state.withLock { $0.tokens.contains(token) }
+    }
+
+    private func applyFault() async throws {
+        switch state.withLock({ $0.fault }) {
+        case .none: return
+        case .serverError: throw HTTPError(.internalServerError)
+        case .delay(let duration): try await Task.sleep(for: duration)
+        }
+    }
+
+    private static func json(_ request: Request, _ context: BasicRequestContext) async throws -> [String: Any] {
+        let buffer = try await request.body.collect(upTo: 1 << 16)
+        return (try? JSONSerialization.jsonObject(with: Data(buffer.readableBytesView))) as? [String: Any] ?? [:]
+    }
+
+    private static func respond(_ status: Int, _ object: [String: Any]) -> Response {
+        let data = (try? JSONSerialization.data(withJSONObject: object)) ?? Data()
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json"
+        return Response(status: .init(code: status), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    private static func error(_ status: Int, _ code: String, _ message: String) -> Response {
+        respond(status, ["error_code": code, "message": message])
+    }
+}
