@@ -158,6 +158,7 @@ let package = Package(
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "SQLKit", package: "sql-kit"),
             ],
             path: "Tests/CafeServerTesting",
             swiftSettings: swiftSettings),
@@ -170,7 +171,7 @@ let package = Package(
             swiftSettings: swiftSettings),
         .testTarget(
             name: "KioskDaemonTests",
-            dependencies: ["KioskCore", "CafeProtocol", "KioskDaemon", "KioskTestSupport",
+            dependencies: ["KioskCore", "CafeProtocol", "KioskDaemon", "KioskTestSupport", "CafeServerTesting",
                            .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings),
     ],

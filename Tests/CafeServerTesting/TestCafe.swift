@@ -8,6 +8,7 @@ import Logging
 import NIOCore
 import NIOFoundationCompat
 import NIOHTTP1
+import SQLKit
 import ServiceLifecycle
 import Synchronization
 
@@ -240,5 +241,56 @@ public enum TestHTTP {
         var answerHeaders: [String: String] = [:]
         for header in response.headers { answerHeaders[header.name.lowercased()] = header.value }
         return Answer(status: Int(response.status.code), body: Data(buffer: buffer), headers: answerHeaders)
+    }
+}
+
+// MARK: Looking into the server's database (integration tests)
+
+extension TestCafe {
+    /// A door decision as the server recorded it.
+    public struct RecordedEvent: Sendable, Equatable {
+        public var eventID: UUID
+        public var verdict: String
+        public var reason: String?
+        public var decidedOffline: Bool
+        public var conflictReason: String?
+    }
+
+    /// Every check-in event the server holds, by event id.
+    public func recordedEvents() async throws -> [UUID: RecordedEvent] {
+        struct Row: Decodable {
+            var eventId: String; var verdict: String; var reason: String?; var decidedOffline: Int64; var conflictReason: String?
+        }
+        let rows = try await database.read { db in
+            try await db.raw("SELECT event_id, verdict, reason, decided_offline, conflict_reason FROM check_in_events")
+                .all(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase)
+        }
+        var events: [UUID: RecordedEvent] = [:]
+        for row in rows {
+            guard let id = UUID(uuidString: row.eventId) else { continue }
+            events[id] = RecordedEvent(eventID: id, verdict: row.verdict, reason: row.reason, decidedOffline: row.decidedOffline != 0,
+                                       conflictReason: row.conflictReason)
+        }
+        return events
+    }
+
+    /// How many rows the server holds for this event id (a duplicate would make it more than 1
+    /// were it not for the primary key; counted all the same).
+    public func rowCount(forEvent id: UUID) async throws -> Int {
+        try await database.read { db in
+            try await db.raw("SELECT COUNT(*) AS n FROM check_in_events WHERE event_id = \(bind: id.uuidString)").first()?
+                .decode(column: "n", as: Int.self) ?? 0
+        }
+    }
+
+    /// The server's state of a ticket.
+    public func ticketState(_ id: UUID) async throws -> (inside: Bool, remainingMinutes: Int?, status: String) {
+        try await database.read { db in
+            guard let row = try await db.raw("SELECT inside, remaining_minutes, status FROM tickets WHERE id = \(bind: id.uuidString)").first() else {
+                throw TestCafeError("no ticket \(id)")
+            }
+            return (try row.decode(column: "inside", as: Int64.self) != 0, try row.decode(column: "remaining_minutes", as: Int?.self),
+                    try row.decode(column: "status", as: String.self))
+        }
     }
 }

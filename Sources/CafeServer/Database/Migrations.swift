@@ -89,6 +89,7 @@ enum Migrations {
                 total_minutes BIGINT,
                 remaining_minutes BIGINT,
                 status TEXT NOT NULL,
+                status_changed_at BIGINT,
                 inside BIGINT NOT NULL,
                 last_entered_at BIGINT,
                 holder_name TEXT,

@@ -160,7 +160,8 @@ struct KioskService: Sendable {
                     let state = ticket.state
                     switch event.verdict {
                     case .enter:
-                        if event.decidedOffline, let reason = rules.entryDenial(ticket: state, at: event.occurredAt, store: store.settings) {
+                        if event.decidedOffline,
+                           let reason = rules.entryDenial(ticket: ticket.state(at: event.occurredAt), at: event.occurredAt, store: store.settings) {
                             conflict = EventConflict(eventID: event.eventID, serverVerdict: .deny(reason),
                                                      message: "let in offline, but the server would have denied: \(CheckInRules.message(for: reason))")
                         }

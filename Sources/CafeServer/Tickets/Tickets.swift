@@ -14,6 +14,8 @@ struct TicketRow: Codable, Sendable {
     var totalMinutes: Int64?
     var remainingMinutes: Int64?
     var status: String
+    /// When it was refunded or revoked: an offline entry before then was no conflict.
+    var statusChangedAt: Int64?
     var inside: Int64
     var lastEnteredAt: Int64?
     var holderName: String?
@@ -23,6 +25,14 @@ struct TicketRow: Codable, Sendable {
 
     var passID: UUID { UUID(uuidString: id)! }
     var passKind: PassKind { PassKind(wireName: kind) ?? .day }
+
+    /// The state as it was at `time` for what matters to a re-check: a refund or revocation
+    /// that came later did not exist yet.
+    func state(at time: Date) -> TicketState {
+        var state = self.state
+        if let changed = statusChangedAt, DBTime.date(changed) > time { state.status = .valid }
+        return state
+    }
 
     /// What a kiosk caches to decide offline.
     var state: TicketState {
@@ -65,7 +75,7 @@ public struct TicketView: Codable, Sendable, Equatable {
 
 enum Tickets {
     static let columns = """
-        id, store_id, account_id, kind, label, valid_from, valid_until, total_minutes, remaining_minutes, status, inside,
+        id, store_id, account_id, kind, label, valid_from, valid_until, total_minutes, remaining_minutes, status, status_changed_at, inside,
         last_entered_at, holder_name, seat, token, revision
         """
 
@@ -121,14 +131,14 @@ enum Tickets {
         var ticket = TicketRow(
             id: UUID().uuidString, storeId: Int64(store), accountId: account?.uuidString, kind: product.kind.wireName,
             label: product.label, validFrom: DBTime.millis(now), validUntil: DBTime.millis(now.addingTimeInterval(days)),
-            totalMinutes: minutes, remainingMinutes: minutes, status: TicketStatus.valid.rawValue, inside: 0,
+            totalMinutes: minutes, remainingMinutes: minutes, status: TicketStatus.valid.rawValue, statusChangedAt: nil, inside: 0,
             lastEnteredAt: nil, holderName: holderName, seat: nil, token: "", revision: revision)
         ticket.token = try sign(ticket, signer: signer, now: now)
         try await db.raw("""
             INSERT INTO tickets (\(unsafeRaw: columns), updated_at) VALUES (
                 \(bind: ticket.id), \(bind: ticket.storeId), \(bind: ticket.accountId), \(bind: ticket.kind), \(bind: ticket.label),
                 \(bind: ticket.validFrom), \(bind: ticket.validUntil), \(bind: ticket.totalMinutes), \(bind: ticket.remainingMinutes),
-                \(bind: ticket.status), 0, NULL, \(bind: ticket.holderName), NULL, \(bind: ticket.token), \(bind: revision),
+                \(bind: ticket.status), NULL, 0, NULL, \(bind: ticket.holderName), NULL, \(bind: ticket.token), \(bind: revision),
                 \(bind: DBTime.millis(now)))
             """).run()
         return ticket
@@ -168,7 +178,8 @@ enum Tickets {
     static func setStatus(_ status: TicketStatus, of ticketID: UUID, store: UInt32, now: Date, in db: any SQLDatabase) async throws {
         let revision = try await Revisions.next(store: store, in: db)
         try await db.raw("""
-            UPDATE tickets SET status = \(bind: status.rawValue), revision = \(bind: revision), updated_at = \(bind: DBTime.millis(now))
+            UPDATE tickets SET status = \(bind: status.rawValue), status_changed_at = \(bind: DBTime.millis(now)),
+                revision = \(bind: revision), updated_at = \(bind: DBTime.millis(now))
             WHERE id = \(bind: ticketID.uuidString)
             """).run()
     }
