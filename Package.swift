@@ -162,6 +162,12 @@ let package = Package(
             ],
             path: "Tests/CafeServerTesting",
             swiftSettings: swiftSettings),
+        // `fake-bootpay`: the same fake as a process, for scripts/check-openapi.
+        .executableTarget(
+            name: "fake-bootpay",
+            dependencies: ["FakeBootPay"],
+            path: "Tests/FakeBootPayServer",
+            swiftSettings: swiftSettings),
         .testTarget(
             name: "CafeServerTests",
             dependencies: ["CafeServer", "CafeProtocol", "FakeBootPay", "CafeServerTesting",

@@ -91,6 +91,7 @@ struct OrderService: Sendable {
 
     func confirm(_ id: UUID, receiptID: String, account: UUID, now: Date) async throws -> OrderView {
         guard (1...100).contains(receiptID.count) else { throw APIFailure.invalid("receipt_id must be 1 to 100 characters") }
+        _ = try await find(id, account: account)
         guard let gateway else { throw APIFailure(.serviceUnavailable, "gateway_not_configured", "online payment is not set up on this server") }
 
         // 1. Claim the order for this receipt. The unique receipt column makes a receipt pay for
