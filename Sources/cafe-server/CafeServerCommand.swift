@@ -22,7 +22,7 @@ struct CafeServerCommand: AsyncParsableCommand {
             CAFE_BCRYPT_COST, BOOTPAY_URL, BOOTPAY_APPLICATION_ID, BOOTPAY_PRIVATE_KEY (secrets \
             belong in the environment or a systemd credential, never on the command line).
             """,
-        subcommands: [Serve.self, Migrate.self, Admin.self],
+        subcommands: [Serve.self, Migrate.self, Admin.self, Bench.self],
         defaultSubcommand: Serve.self
     )
 

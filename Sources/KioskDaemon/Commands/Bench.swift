@@ -8,7 +8,7 @@ extension Kioskd {
     struct Bench: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Measure the kiosk's hot paths and print figures.",
-            subcommands: [Decode.self, CheckIn.self])
+            subcommands: [Decode.self, CheckIn.self, Online.self, Drain.self])
     }
 }
 

@@ -17,6 +17,12 @@ extension Kioskd {
                 pass, a forged pass, a tampered pass, and empty frames between them. Each \
                 verdict is printed with its reason and the event recorded for it. No network, \
                 no hardware: the store's server is simulated by the cache it would have synced.
+
+                With --script FILE (what scripts/demo does) the door is an enrolled kiosk \
+                (--state-dir) talking to a real cafe-server: each line of FILE is \
+                LABEL<TAB>STYLE<TAB>TOKEN (STYLE: paper, phone, dark-phone, tilted-phone; TOKEN \
+                may be "forged" or "tampered:TOKEN"), verdicts are online first, time runs for \
+                real, and the queued events are synced at the end.
                 """)
 
         @Option(help: "Camera frame size, WIDTHxHEIGHT.")
@@ -32,6 +38,11 @@ extension Kioskd {
 
         @Option(help: "Empty frames between two customers (a code gone that long is a new scan when shown again).")
         var gapFrames = 35
+
+        @Option(help: "Play these customers (LABEL<TAB>STYLE<TAB>TOKEN lines) against the enrolled server instead.")
+        var script: String?
+
+        @OptionGroup var state: StateOptions
 
         func validate() throws {
             guard Kioskd.Scan.parseSize(size) != nil else { throw ValidationError("--size must look like 1280x720") }
@@ -78,14 +89,20 @@ extension Kioskd {
         /// Prints each verdict as the door would show it.
         final class ConsoleFeedback: DoorFeedback {
             let clock: DemoClock
-            init(clock: DemoClock) { self.clock = clock }
+            let showOrigin: Bool
+            init(clock: DemoClock, showOrigin: Bool = false) {
+                self.clock = clock
+                self.showOrigin = showOrigin
+            }
             func verdict(_ outcome: CheckInOutcome, frame: Int) {
-                Output.line("\(Demo.time(clock.now))  frame \(frame): \(Demo.describe(outcome))")
+                let origin = showOrigin ? (outcome.event.map { $0.decidedOffline ? " (offline)" : " (server)" } ?? "") : ""
+                Output.line("\(Demo.time(clock.now))  frame \(frame): \(Demo.describe(outcome))\(origin)")
             }
             func badFrame(_ error: FrameSourceError) { Output.error("kioskd demo: \(error)") }
         }
 
         func run() async throws {
+            if let script { return try await runAgainstServer(script: script) }
             let (width, height) = Kioskd.Scan.parseSize(size)!
             let clock = DemoClock(Self.openingTime())
             let storeKey = PassSigner(privateKey: Curve25519.Signing.PrivateKey())
@@ -138,6 +155,26 @@ extension Kioskd {
                 ("Park leaving", day, .tiltedPhone, 600),
                 ("Park back in the afternoon", day, .tiltedPhone, 3600),
             ]
+            let (shots, announcements) = makeShots(feed, width: width, height: height)
+            Output.line("kioskd demo: \(settings.name), store key \(storeKey.keyID), \(tickets.count) passes cached; \(width)×\(height) synthetic camera, \(shots.reduce(0) { $0 + $1.frames }) frames")
+            let feedSource = ScriptedFeed(camera: SyntheticCamera(shots: shots), shotFrames: shots.map(\.frames),
+                                          announcements: announcements, clock: clock)
+            let decoder = CascadeDecoder.live(budget: decoding.budget)
+            // A code out of view for a second is a new showing; a shorter gap (for quick runs)
+            // shortens that second with it.
+            let debouncer = ScanDebouncer(quietFrames: min(30, max(1, gapFrames - 1)))
+            let loop = DoorLoop(service: service, feedback: ConsoleFeedback(clock: clock),
+                                logger: Logger(label: "kioskd.demo", factory: { _ in SwiftLogNoOpLogHandler() }))
+            let stats = await loop.run(source: feedSource, decoder: decoder, debouncer: debouncer)
+            let times = stats.decodeMilliseconds
+            let status = try database.status()
+            Output.line(String(format: "decoded %d frames: median %.2f ms, p95 %.2f ms per frame; %d events recorded in the outbox",
+                               times.count, times[times.count / 2], times[times.count * 95 / 100], status.outboxPending))
+        }
+
+        /// The camera's shots for a list of customers, with an empty door between two of them.
+        func makeShots(_ feed: [(label: String, payload: String?, style: Style, laterBy: TimeInterval)], width: Int, height: Int)
+            -> ([SyntheticCamera.Shot], [(label: String, laterBy: TimeInterval)?]) {
             var shots = [SyntheticCamera.Shot]()
             var announcements = [(label: String, laterBy: TimeInterval)?]()
             for (index, item) in feed.enumerated() {
@@ -157,21 +194,53 @@ extension Kioskd {
                 }
                 shots.append(.init(frames: item.payload == nil ? 10 : shotFrames, scene: scene))
             }
+            return (shots, announcements)
+        }
 
-            Output.line("kioskd demo: \(settings.name), store key \(storeKey.keyID), \(tickets.count) passes cached; \(width)×\(height) synthetic camera, \(shots.reduce(0) { $0 + $1.frames }) frames")
+        /// The door of an enrolled kiosk, online first against its server, on a scripted feed.
+        func runAgainstServer(script: String) async throws {
+            let (width, height) = Kioskd.Scan.parseSize(size)!
+            let device = try state.requireDevice()
+            let database = try state.openDatabase()
+            let lines = try String(contentsOfFile: script, encoding: .utf8).split(separator: "\n").filter { !$0.isEmpty }
+            let forger = PassSigner(privateKey: Curve25519.Signing.PrivateKey())
+            var feed: [(label: String, payload: String?, style: Style, laterBy: TimeInterval)] = [("nobody at the door", nil, .paper, 0)]
+            for line in lines {
+                let fields = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
+                guard fields.count == 3, let style = Style(name: fields[1]) else {
+                    throw ValidationError("\(script): expected LABEL<TAB>STYLE<TAB>TOKEN, got: \(line)")
+                }
+                var token = fields[2]
+                if token == "forged" {
+                    // Right store, right format, a key the store never had.
+                    let now = Date()
+                    token = try forger.signText(PassToken(keyID: forger.keyID, passID: UUID(), storeID: try database.storeSettings()?.storeID ?? 1,
+                                                          kind: .period, validFrom: now, validUntil: now.addingTimeInterval(7 * 86_400), issuedAt: now))
+                } else if token.hasPrefix("tampered:") {
+                    var bytes = try Base45.decode(String(token.dropFirst("tampered:".count)))
+                    bytes[33] ^= 0x01  // one second more validity: the signature no longer matches
+                    token = Base45.encode(bytes)
+                }
+                feed.append((fields[0], token, style, 0))
+            }
+            let clock = DemoClock(Date())
+            let client = CentralClient(baseURL: device.serverURL, deviceToken: device.deviceToken, transport: CurlTransport())
+            let engine = CheckInEngine(store: DatabaseCheckInStore(database: database))
+            let service = CheckInService(engine: engine, client: client,
+                                         logger: Logger(label: "kioskd.demo", factory: { _ in SwiftLogNoOpLogHandler() }))
+            let (shots, announcements) = makeShots(feed, width: width, height: height)
+            let settings = try database.storeSettings()
+            Output.line("kioskd demo: kiosk '\(device.deviceName)' of \(settings?.name ?? "?") at \(device.serverURL), \(try database.status().ticketsCached) passes cached; \(width)×\(height) synthetic camera, \(shots.reduce(0) { $0 + $1.frames }) frames")
             let feedSource = ScriptedFeed(camera: SyntheticCamera(shots: shots), shotFrames: shots.map(\.frames),
                                           announcements: announcements, clock: clock)
-            let decoder = CascadeDecoder.live(budget: decoding.budget)
-            // A code out of view for a second is a new showing; a shorter gap (for quick runs)
-            // shortens that second with it.
-            let debouncer = ScanDebouncer(quietFrames: min(30, max(1, gapFrames - 1)))
-            let loop = DoorLoop(service: service, feedback: ConsoleFeedback(clock: clock),
+            let loop = DoorLoop(service: service, feedback: ConsoleFeedback(clock: clock, showOrigin: true),
                                 logger: Logger(label: "kioskd.demo", factory: { _ in SwiftLogNoOpLogHandler() }))
-            let stats = await loop.run(source: feedSource, decoder: decoder, debouncer: debouncer)
+            let stats = await loop.run(source: feedSource, decoder: CascadeDecoder.live(budget: decoding.budget),
+                                       debouncer: ScanDebouncer(quietFrames: min(30, max(1, gapFrames - 1))))
             let times = stats.decodeMilliseconds
-            let status = try database.status()
-            Output.line(String(format: "decoded %d frames: median %.2f ms, p95 %.2f ms per frame; %d events recorded in the outbox",
-                               times.count, times[times.count / 2], times[times.count * 95 / 100], status.outboxPending))
+            let report = try await SyncEngine(database: database, client: client).runOnce()
+            Output.line(String(format: "decoded %d frames: median %.2f ms, p95 %.2f ms per frame", times.count, times[times.count / 2], times[times.count * 95 / 100]))
+            Output.line("sync: pushed \(report.pushed) offline event(s), \(report.conflicts.count) conflict(s); pulled \(report.pulledTickets) change(s); outbox now \(try database.status().outboxPending)")
         }
 
         /// 10:00 today, local time: the store is open.
@@ -201,6 +270,16 @@ extension Kioskd {
 
         enum Style {
             case paper, phone, darkPhone, tiltedPhone
+
+            init?(name: String) {
+                switch name {
+                case "paper": self = .paper
+                case "phone": self = .phone
+                case "dark-phone": self = .darkPhone
+                case "tilted-phone": self = .tiltedPhone
+                default: return nil
+                }
+            }
 
             func place(_ payload: String, width: Int, height: Int) -> SyntheticScene.PlacedCode {
                 let matrix = try! QRMatrix(text: payload)

@@ -55,7 +55,7 @@ struct KillLoopIntegrationTests {
                 let process = Process()
                 process.executableURL = Kioskd.executable
                 process.arguments = ["run", "--raw", "gray", "--size", "\(Self.width)x\(Self.height)", streamPath, "--state-dir", state,
-                                     "--deadline-ms", "10", "--sync-interval", "1", "--log-level", "critical"]
+                                     "--deadline-ms", "2000", "--sync-interval", "1", "--log-level", "critical"]
                 let out = Pipe()
                 process.standardOutput = out
                 process.standardError = FileHandle.nullDevice
