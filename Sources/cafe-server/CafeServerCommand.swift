@@ -90,6 +90,15 @@ struct ServerOptions: ParsableArguments {
     }
 }
 
+extension ServerOptions {
+    /// The admin tasks over the opened, migrated database.
+    func withAdmin<T: Sendable>(_ body: @Sendable (AdminTasks) async throws -> T) async throws -> T {
+        try await withDatabase { database, configuration, logger in
+            try await body(AdminTasks(database: database, configuration: configuration, logger: logger))
+        }
+    }
+}
+
 struct Migrate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Create or upgrade the database schema, then exit (serve does it too).")

@@ -110,7 +110,7 @@ public struct TestCafe: Sendable {
             let tasks = AdminTasks(database: database, configuration: TestCafe.configuration(gateway: nil), logger: logger)
             _ = try await tasks.createOwner(login: TestCafe.ownerLogin, password: TestCafe.ownerPassword, displayName: "Owner")
             let store = try await tasks.createStore(
-                StoreInput(id: 1, name: "Gangnam", timeZone: "Asia/Seoul", closedHours: closedHours, seats: 40), ownerLogin: TestCafe.ownerLogin)
+                StoreSettings(storeID: 1, name: "Gangnam", timeZone: "Asia/Seoul", closedHours: closedHours, seats: 40), ownerLogin: TestCafe.ownerLogin)
             return try await fake.run { gatewayURL in
                 try await self.serve(gatewayURL: gatewayURL, storeID: store.storeID, body)
             }

@@ -47,30 +47,38 @@ import Testing
         }
     }
 
+    /// Starts kioskd, kills it with SIGKILL once it printed `killAt` lines, and returns every
+    /// line it printed. Waiting happens on threads of their own, not the cooperative pool.
+    static func runAndKill(_ arguments: [String], afterLines killAt: Int) async throws -> (lines: [String], killed: Bool) {
+        let process = Process()
+        process.executableURL = Kioskd.executable
+        process.arguments = arguments
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let watcher = LineWatcher(out.fileHandleForReading)
+        let lines: [String] = await withCheckedContinuation { continuation in
+            Thread.detachNewThread {
+                _ = watcher.wait(for: killAt)
+                kill(process.processIdentifier, SIGKILL)
+                process.waitUntilExit()
+                continuation.resume(returning: watcher.waitForEnd())
+            }
+        }
+        return (lines, process.terminationReason == .uncaughtSignal)
+    }
+
     @Test func killingTheProcessMidScanLosesAndDuplicatesNothing() async throws {
         let state = FileManager.default.temporaryDirectory.appendingPathComponent("kioskd-crash-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: state) }
         var committed = Set<String>()
         var generator = SystemRandomNumberGenerator()
         for round in 0..<6 {
-            let process = Process()
-            process.executableURL = Kioskd.executable
-            process.arguments = ["bench", "checkin", "--tickets", "500", "--scans", "1000000", "--print-events", "--state-dir", state]
-            let out = Pipe()
-            process.standardOutput = out
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            let watcher = LineWatcher(out.fileHandleForReading)
             let killAt = Int.random(in: 5...150, using: &generator)
-            let lines: [String] = await withCheckedContinuation { continuation in
-                Thread.detachNewThread {
-                    _ = watcher.wait(for: killAt)
-                    kill(process.processIdentifier, SIGKILL)
-                    process.waitUntilExit()
-                    continuation.resume(returning: watcher.waitForEnd())
-                }
-            }
-            #expect(process.terminationReason == .uncaughtSignal, "round \(round): the child was killed, not finished")
+            let (lines, killed) = try await Self.runAndKill(
+                ["bench", "checkin", "--tickets", "500", "--scans", "1000000", "--print-events", "--state-dir", state], afterLines: killAt)
+            #expect(killed, "round \(round): the child was killed, not finished")
             let printed = lines.filter { $0.hasPrefix("committed ") }.map { String($0.dropFirst("committed ".count)) }
             #expect(printed.count >= killAt)
             committed.formUnion(printed)

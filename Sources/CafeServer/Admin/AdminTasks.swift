@@ -39,7 +39,7 @@ public struct AdminTasks: Sendable {
         return try await accounts.create(login: login, password: password, displayName: displayName, role: .owner, now: Date()).accountID
     }
 
-    public func createStore(_ input: StoreInput, ownerLogin: String?) async throws -> StoreSettings {
+    public func createStore(_ input: StoreSettings, ownerLogin: String?) async throws -> StoreSettings {
         let owner = try await ownerLogin.asyncMap { login -> UUID in
             guard let row = try await accounts.account(login: login) else { throw AdminError("no account with login \(login)") }
             return UUID(uuidString: row.id)!

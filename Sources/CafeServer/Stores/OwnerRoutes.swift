@@ -204,7 +204,7 @@ struct OwnerRoutes {
         router.post("stores") { request, context -> Response in
             let caller = try context.requireAccount()
             guard caller.role == .owner else { throw APIFailure.forbidden("owners only") }
-            let body = try await request.decodeBody(StoreInput.self, context: context)
+            let body = try await request.decodeBody(StoreSettings.self, context: context)
             let store = try await service.database.transaction { db in try await Stores.create(body, owner: caller.id, now: now(), in: db) }
             return try WireResponse.json(store.settings, status: .created)
         }
@@ -214,8 +214,8 @@ struct OwnerRoutes {
         }
         router.put("stores/:store_id") { request, context -> Response in
             let store = try await owned(context)
-            var body = try await request.decodeBody(StoreInput.self, context: context)
-            body.id = store
+            var body = try await request.decodeBody(StoreSettings.self, context: context)
+            body.storeID = store
             let input = body
             let updated = try await service.database.transaction { db in
                 let row = try await Stores.update(input, in: db)

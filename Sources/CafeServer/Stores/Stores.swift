@@ -20,31 +20,17 @@ struct StoreRow: Codable, Sendable {
     }
 }
 
-/// What an owner may set on a store (`POST /stores`, `PUT /stores/{id}`, `cafe-server admin create-store`).
-public struct StoreInput: Codable, Sendable, Equatable {
-    public var id: UInt32
-    public var name: String
-    public var timeZone: String
-    public var closedHours: LocalTimeRange?
-    public var seats: Int
-
-    public init(id: UInt32, name: String, timeZone: String, closedHours: LocalTimeRange?, seats: Int) {
-        self.id = id
-        self.name = name
-        self.timeZone = timeZone
-        self.closedHours = closedHours
-        self.seats = seats
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case id = "store_id", name, timeZone = "time_zone", closedHours = "closed_hours", seats
-    }
-
-    func validated() throws -> StoreInput {
-        guard id > 0 else { throw APIFailure.invalid("store_id must be 1 or more") }
+extension StoreSettings {
+    /// What an owner may set on a store (`POST /stores`, `PUT /stores/{id}`,
+    /// `cafe-server admin create-store`) is exactly what kiosks receive: checked here.
+    func validated() throws -> StoreSettings {
+        guard storeID > 0 else { throw APIFailure.invalid("store_id must be 1 or more") }
         guard (1...100).contains(name.count) else { throw APIFailure.invalid("name must be 1 to 100 characters") }
         guard TimeZone(identifier: timeZone) != nil else { throw APIFailure.invalid("unknown time zone \(timeZone) (use an IANA name such as Asia/Seoul)") }
         guard (0...10_000).contains(seats) else { throw APIFailure.invalid("seats must be 0 to 10000") }
+        if let closed = closedHours, closed.startMinute == closed.endMinute {
+            throw APIFailure.invalid("closed_hours must not start and end at the same minute")
+        }
         return self
     }
 }
@@ -68,34 +54,34 @@ enum Stores {
     }
 
     /// Creates the store and its first signing key.
-    static func create(_ input: StoreInput, owner: UUID?, now: Date, in db: any SQLDatabase) async throws -> StoreRow {
+    static func create(_ input: StoreSettings, owner: UUID?, now: Date, in db: any SQLDatabase) async throws -> StoreRow {
         let input = try input.validated()
-        if try await find(input.id, in: db) != nil {
-            throw APIFailure.conflict("store_exists", "store \(input.id) exists already")
+        if try await find(input.storeID, in: db) != nil {
+            throw APIFailure.conflict("store_exists", "store \(input.storeID) exists already")
         }
         try await db.raw("""
             INSERT INTO stores (id, name, time_zone, closed_start, closed_end, seats, revision, created_at)
-            VALUES (\(bind: Int64(input.id)), \(bind: input.name), \(bind: input.timeZone),
+            VALUES (\(bind: Int64(input.storeID)), \(bind: input.name), \(bind: input.timeZone),
                     \(bind: input.closedHours.map { Int64($0.startMinute) }), \(bind: input.closedHours.map { Int64($0.endMinute) }),
                     \(bind: Int64(input.seats)), 0, \(bind: DBTime.millis(now)))
             """).run()
         if let owner {
-            try await db.raw("INSERT INTO store_owners (store_id, account_id) VALUES (\(bind: Int64(input.id)), \(bind: owner.uuidString))").run()
+            try await db.raw("INSERT INTO store_owners (store_id, account_id) VALUES (\(bind: Int64(input.storeID)), \(bind: owner.uuidString))").run()
         }
-        _ = try await SigningKeys.rotate(store: input.id, now: now, in: db)
-        return try await require(input.id, in: db)
+        _ = try await SigningKeys.rotate(store: input.storeID, now: now, in: db)
+        return try await require(input.storeID, in: db)
     }
 
-    static func update(_ input: StoreInput, in db: any SQLDatabase) async throws -> StoreRow {
+    static func update(_ input: StoreSettings, in db: any SQLDatabase) async throws -> StoreRow {
         let input = try input.validated()
-        _ = try await require(input.id, in: db)
+        _ = try await require(input.storeID, in: db)
         try await db.raw("""
             UPDATE stores SET name = \(bind: input.name), time_zone = \(bind: input.timeZone),
                 closed_start = \(bind: input.closedHours.map { Int64($0.startMinute) }),
                 closed_end = \(bind: input.closedHours.map { Int64($0.endMinute) }), seats = \(bind: Int64(input.seats))
-            WHERE id = \(bind: Int64(input.id))
+            WHERE id = \(bind: Int64(input.storeID))
             """).run()
-        return try await require(input.id, in: db)
+        return try await require(input.storeID, in: db)
     }
 
     static func isOwner(_ account: UUID, of store: UInt32, in db: any SQLDatabase) async throws -> Bool {

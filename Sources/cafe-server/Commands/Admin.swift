@@ -35,9 +35,8 @@ struct Admin: AsyncParsableCommand {
                 return line
             }()
             let (login, name) = (self.login, self.name)
-            let id = try await options.withDatabase { database, configuration, logger in
-                try await AdminTasks(database: database, configuration: configuration, logger: logger)
-                    .createOwner(login: login, password: secret, displayName: name)
+            let id = try await options.withAdmin { admin in
+                try await admin.createOwner(login: login, password: secret, displayName: name)
             }
             print("owner \(login) (\(id))")
         }
@@ -55,10 +54,10 @@ struct Admin: AsyncParsableCommand {
 
         func run() async throws {
             let closedHours = try closed.map(Self.parseRange)
-            let input = StoreInput(id: id, name: name, timeZone: timeZone, closedHours: closedHours, seats: seats)
+            let input = StoreSettings(storeID: id, name: name, timeZone: timeZone, closedHours: closedHours, seats: seats)
             let owner = self.owner
-            let store = try await options.withDatabase { database, configuration, logger in
-                try await AdminTasks(database: database, configuration: configuration, logger: logger).createStore(input, ownerLogin: owner)
+            let store = try await options.withAdmin { admin in
+                try await admin.createStore(input, ownerLogin: owner)
             }
             print("store \(store.storeID) \(store.name) (\(store.timeZone)), \(store.seats) seats")
         }
@@ -85,8 +84,8 @@ struct Admin: AsyncParsableCommand {
 
         func run() async throws {
             let (login, store) = (self.login, self.store)
-            try await options.withDatabase { database, configuration, logger in
-                try await AdminTasks(database: database, configuration: configuration, logger: logger).addOwner(login: login, store: store)
+            try await options.withAdmin { admin in
+                try await admin.addOwner(login: login, store: store)
             }
             print("\(login) now manages store \(store)")
         }
@@ -97,8 +96,8 @@ struct Admin: AsyncParsableCommand {
         @OptionGroup var options: ServerOptions
 
         func run() async throws {
-            let stores = try await options.withDatabase { database, configuration, logger in
-                try await AdminTasks(database: database, configuration: configuration, logger: logger).stores()
+            let stores = try await options.withAdmin { admin in
+                try await admin.stores()
             }
             for store in stores {
                 let closed = store.closedHours.map { " closed \(Self.hhmm($0.startMinute))-\(Self.hhmm($0.endMinute))" } ?? ""
@@ -119,8 +118,8 @@ struct Admin: AsyncParsableCommand {
 
         func run() async throws {
             let (store, lifetime) = (self.store, hours * 3600)
-            let code = try await options.withDatabase { database, configuration, logger in
-                try await AdminTasks(database: database, configuration: configuration, logger: logger).enrollmentCode(store: store, lifetime: lifetime)
+            let code = try await options.withAdmin { admin in
+                try await admin.enrollmentCode(store: store, lifetime: lifetime)
             }
             print(code.code)
             FileHandle.standardError.write(Data("one-time code for store \(store), valid until \(code.expiresAt.formatted(.iso8601))\n".utf8))
@@ -134,8 +133,8 @@ struct Admin: AsyncParsableCommand {
 
         func run() async throws {
             let store = self.store
-            let devices = try await options.withDatabase { database, configuration, logger in
-                try await AdminTasks(database: database, configuration: configuration, logger: logger).devices(store: store)
+            let devices = try await options.withAdmin { admin in
+                try await admin.devices(store: store)
             }
             for device in devices {
                 let seen = device.lastSeenAt.map { $0.formatted(.iso8601) } ?? "never"
@@ -153,8 +152,8 @@ struct Admin: AsyncParsableCommand {
         func run() async throws {
             guard let id = UUID(uuidString: device) else { throw ValidationError("\(device) is not a device id") }
             let store = self.store
-            try await options.withDatabase { database, configuration, logger in
-                try await AdminTasks(database: database, configuration: configuration, logger: logger).revokeDevice(id, store: store)
+            try await options.withAdmin { admin in
+                try await admin.revokeDevice(id, store: store)
             }
             print("device \(id) revoked")
         }
@@ -170,9 +169,8 @@ struct Admin: AsyncParsableCommand {
 
         func run() async throws {
             let (store, product, holder) = (self.store, self.product, self.holder)
-            let sale = try await options.withDatabase { database, configuration, logger in
-                try await AdminTasks(database: database, configuration: configuration, logger: logger)
-                    .counterSale(store: store, productCode: product, holderName: holder)
+            let sale = try await options.withAdmin { admin in
+                try await admin.counterSale(store: store, productCode: product, holderName: holder)
             }
             print(sale.token)
             FileHandle.standardError.write(Data("ticket \(sale.ticketID), print job \(sale.job)\n".utf8))
@@ -188,8 +186,8 @@ struct Admin: AsyncParsableCommand {
         func run() async throws {
             guard let id = UUID(uuidString: ticket) else { throw ValidationError("\(ticket) is not a ticket id") }
             let store = self.store
-            try await options.withDatabase { database, configuration, logger in
-                try await AdminTasks(database: database, configuration: configuration, logger: logger).refund(ticket: id, store: store)
+            try await options.withAdmin { admin in
+                try await admin.refund(ticket: id, store: store)
             }
             print("ticket \(id) refunded")
         }
@@ -203,8 +201,8 @@ struct Admin: AsyncParsableCommand {
 
         func run() async throws {
             let store = self.store
-            let key = try await options.withDatabase { database, configuration, logger in
-                try await AdminTasks(database: database, configuration: configuration, logger: logger).rotateKey(store: store)
+            let key = try await options.withAdmin { admin in
+                try await admin.rotateKey(store: store)
             }
             print("store \(store) now signs with key \(key)")
         }
@@ -215,8 +213,8 @@ struct Admin: AsyncParsableCommand {
         @OptionGroup var options: ServerOptions
 
         func run() async throws {
-            let products = try await options.withDatabase { database, configuration, logger in
-                try await AdminTasks(database: database, configuration: configuration, logger: logger).catalog()
+            let products = try await options.withAdmin { admin in
+                try await admin.catalog()
             }
             for product in products {
                 print("\(product.code)\t\(product.label)\t₩\(product.price)\t\(product.days) days\(product.minutes.map { "\t\($0) min" } ?? "")\(product.active ? "" : "\tinactive")")
@@ -232,8 +230,8 @@ struct Admin: AsyncParsableCommand {
 
         func run() async throws {
             let (code, price) = (self.code, self.price)
-            let product = try await options.withDatabase { database, configuration, logger in
-                try await AdminTasks(database: database, configuration: configuration, logger: logger).setPrice(code: code, price: price)
+            let product = try await options.withAdmin { admin in
+                try await admin.setPrice(code: code, price: price)
             }
             print("\(product.code) now costs ₩\(product.price)")
         }

@@ -52,24 +52,10 @@ struct KillLoopIntegrationTests {
             var printed: [String] = []
             var generator = SystemRandomNumberGenerator()
             for _ in 0..<5 {
-                let process = Process()
-                process.executableURL = Kioskd.executable
-                process.arguments = ["run", "--raw", "gray", "--size", "\(Self.width)x\(Self.height)", streamPath, "--state-dir", state,
-                                     "--deadline-ms", "2000", "--sync-interval", "1", "--log-level", "critical"]
-                let out = Pipe()
-                process.standardOutput = out
-                process.standardError = FileHandle.nullDevice
-                try process.run()
-                let watcher = CrashSafetyTests.LineWatcher(out.fileHandleForReading)
-                let killAt = Int.random(in: 3...25, using: &generator)
-                let lines: [String] = await withCheckedContinuation { continuation in
-                    Thread.detachNewThread {
-                        _ = watcher.wait(for: killAt)
-                        kill(process.processIdentifier, SIGKILL)
-                        process.waitUntilExit()
-                        continuation.resume(returning: watcher.waitForEnd())
-                    }
-                }
+                let (lines, _) = try await CrashSafetyTests.runAndKill(
+                    ["run", "--raw", "gray", "--size", "\(Self.width)x\(Self.height)", streamPath, "--state-dir", state,
+                     "--deadline-ms", "2000", "--sync-interval", "1", "--log-level", "critical"],
+                    afterLines: Int.random(in: 3...25, using: &generator))
                 printed += lines.compactMap { line in
                     let fields = line.split(separator: "\t", omittingEmptySubsequences: false)
                     return fields.count >= 6 && fields[5] != "-" ? String(fields[5]) : nil
