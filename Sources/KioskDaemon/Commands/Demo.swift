@@ -225,7 +225,10 @@ extension Kioskd {
             }
             let clock = DemoClock(Date())
             let client = CentralClient(baseURL: device.serverURL, deviceToken: device.deviceToken, transport: CurlTransport())
-            let engine = CheckInEngine(store: DatabaseCheckInStore(database: database))
+            // Customers follow each other every second or two here, not hours apart: a code
+            // seen again after a second is a new scan (the debouncer still merges the frames of
+            // one showing).
+            let engine = CheckInEngine(store: DatabaseCheckInStore(database: database), repeatWindow: 1)
             let service = CheckInService(engine: engine, client: client,
                                          logger: Logger(label: "kioskd.demo", factory: { _ in SwiftLogNoOpLogHandler() }))
             let (shots, announcements) = makeShots(feed, width: width, height: height)
