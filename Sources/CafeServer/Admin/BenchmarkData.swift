@@ -22,24 +22,23 @@ public struct BenchmarkData: Sendable {
                     throw APIFailure.notFound("store \(store)")
                 }
                 let last = try row.decode(column: "revision", as: Int64.self)
-                var rows: [SQLQueryString] = []
+                var rows: [TicketRow] = []
                 var tokens: [String] = []
                 for offset in 0..<size {
                     let serial = start + offset
                     let kind: PassKind = serial % 4 == 0 ? .time : (serial % 4 == 1 ? .day : .period)
-                    let id = UUID()
                     let until = now.addingTimeInterval(kind == .day ? 86_400 : 28 * 86_400)
-                    let token = try signer.signText(PassToken(keyID: signer.keyID, passID: id, storeID: store, kind: kind,
-                                                              validFrom: now, validUntil: until, issuedAt: now))
-                    tokens.append(token)
                     let minutes: Int64? = kind == .time ? 600 : nil
-                    rows.append("""
-                        (\(bind: id.uuidString), \(bind: Int64(store)), NULL, \(bind: kind.wireName), \(bind: "bench \(kind.wireName)"),
-                         \(bind: DBTime.millis(now)), \(bind: DBTime.millis(until)), \(bind: minutes), \(bind: minutes), 'valid', NULL, 0, NULL,
-                         NULL, NULL, \(bind: token), \(bind: last - Int64(size) + Int64(offset) + 1), \(bind: DBTime.millis(now)))
-                        """)
+                    var row = TicketRow(
+                        id: UUID().uuidString, storeId: Int64(store), accountId: nil, kind: kind.wireName, label: "bench \(kind.wireName)",
+                        validFrom: DBTime.millis(now), validUntil: DBTime.millis(until), totalMinutes: minutes, remainingMinutes: minutes,
+                        status: TicketStatus.valid.rawValue, statusChangedAt: nil, inside: 0, lastEnteredAt: nil, holderName: nil, seat: nil,
+                        token: "", revision: last - Int64(size) + Int64(offset) + 1)
+                    row.token = try Tickets.sign(row, signer: signer, now: now)
+                    tokens.append(row.token)
+                    rows.append(row)
                 }
-                try await db.raw("INSERT INTO tickets (\(unsafeRaw: Tickets.columns), updated_at) VALUES \(SQLList(rows))").run()
+                try await Tickets.insert(rows, now: now, in: db)
                 return tokens
             }
             tokens += made
@@ -51,16 +50,14 @@ public struct BenchmarkData: Sendable {
     /// with a new revision: what a busy day's delta sync carries.
     public func touchTickets(store: UInt32, count: Int, now: Date = Date()) async throws -> Int {
         try await database.transaction { db in
-            let ids = try await db.raw("SELECT id FROM tickets WHERE store_id = \(bind: Int64(store)) ORDER BY revision LIMIT \(literal: count)")
-                .all().map { try $0.decode(column: "id", as: String.self) }
-            for id in ids {
-                let revision = try await Revisions.next(store: store, in: db)
-                try await db.raw("""
-                    UPDATE tickets SET valid_until = valid_until + 1000, revision = \(bind: revision), updated_at = \(bind: DBTime.millis(now))
-                    WHERE id = \(bind: id)
-                    """).run()
+            let tickets = try await db.raw("SELECT \(unsafeRaw: Tickets.columns) FROM tickets WHERE store_id = \(bind: Int64(store)) ORDER BY revision LIMIT \(literal: count)")
+                .all(decoding: TicketRow.self)
+            for var ticket in tickets {
+                ticket.validUntil += 1_000
+                ticket.revision = try await Revisions.next(store: store, in: db)
+                try await Tickets.save(ticket, now: now, in: db)
             }
-            return ids.count
+            return tickets.count
         }
     }
 }

@@ -96,6 +96,7 @@ enum Migrations {
                 seat TEXT,
                 token TEXT NOT NULL,
                 revision BIGINT NOT NULL,
+                wire_state TEXT NOT NULL,
                 updated_at BIGINT NOT NULL)
             """,
             "CREATE UNIQUE INDEX tickets_store_revision ON tickets(store_id, revision)",

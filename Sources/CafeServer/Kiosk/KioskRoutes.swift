@@ -21,7 +21,10 @@ struct KioskRoutes {
                 throw APIFailure.invalid("limit must be 1 to \(KioskAPI.maxSyncPageSize)")
             }
             let cursor = request.uri.queryParameters.get("cursor")
-            return try WireResponse.json(try await service.syncPage(device: caller, cursor: cursor, limit: limit, now: now()))
+            let page = try await service.syncPage(device: caller, cursor: cursor, limit: limit, now: now())
+            var headers = HTTPFields()
+            headers[.contentType] = "application/json; charset=utf-8"
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: page)))
         }
         device.post("check-ins") { request, context -> Response in
             let caller = try context.requireDevice()

@@ -77,18 +77,42 @@ struct KioskService: Sendable {
         return value
     }
 
-    func syncPage(device: AuthenticatedDevice, cursor: String?, limit: Int, now: Date) async throws -> SyncPage {
+    /// One sync page as the JSON the kiosk receives (`SyncPage`). The tickets are the stored
+    /// wire forms joined into the envelope's `tickets` array (see `Tickets.insert`).
+    func syncPage(device: AuthenticatedDevice, cursor: String?, limit: Int, now: Date) async throws -> Data {
         let after = try Self.revision(fromCursor: cursor)
         return try await database.read { db in
             let store = try await Stores.require(device.storeID, in: db)
-            let rows = try await Tickets.changed(store: device.storeID, after: after, limit: limit + 1, in: db)
-            let page = rows.prefix(limit)
+            let states = try await Tickets.changedWireStates(store: device.storeID, after: after, limit: limit + 1, in: db)
+            let page = states.prefix(limit)
             let keys = try await SigningKeys.publicRecords(store: device.storeID, in: db)
             let jobs = try await PrintJobs.pending(store: device.storeID, in: db)
             try await db.raw("UPDATE devices SET last_seen_at = \(bind: DBTime.millis(now)) WHERE id = \(bind: device.id.uuidString)").run()
-            return SyncPage(cursor: Self.cursorText(page.last?.revision ?? after), hasMore: rows.count > limit,
-                            tickets: page.map(\.state), keys: keys, store: store.settings, printJobs: jobs, serverTime: now)
+            // The cursor is the revision of the page's last ticket.
+            let nextCursor = page.last?.revision ?? after
+            let envelope = SyncPage(cursor: Self.cursorText(nextCursor), hasMore: states.count > limit, tickets: [], keys: keys,
+                                    store: store.settings, printJobs: jobs, serverTime: now)
+            return try Self.splice(envelope: envelope, tickets: page.map(\.json))
         }
+    }
+
+    /// The envelope encoded with an empty `tickets` array — the last key, as keys are sorted —
+    /// and the tickets' stored JSON put in its place.
+    static func splice(envelope: SyncPage, tickets: [String]) throws -> Data {
+        var data = try WireCoding.encoder().encode(envelope)
+        let tail = Data(#""tickets":[]}"#.utf8)
+        guard data.count >= tail.count, data.suffix(tail.count) == tail else {
+            throw APIFailure(.internalServerError, "internal_error", "sync page envelope has an unexpected shape")
+        }
+        data.removeLast(2)  // "]}"
+        var first = true
+        for ticket in tickets {
+            if !first { data.append(UInt8(ascii: ",")) }
+            data.append(contentsOf: ticket.utf8)
+            first = false
+        }
+        data.append(contentsOf: Array("]}".utf8))
+        return data
     }
 
     // MARK: Online verdict
@@ -119,7 +143,7 @@ struct KioskService: Sendable {
             }
             var ticketAfter = known?.state
             if let known, let updated = decision.updatedTicket {
-                let revision = try await Tickets.apply(updated, to: known.passID, store: device.storeID, now: now, in: db)
+                let revision = try await Tickets.apply(updated, to: known, now: now, in: db)
                 ticketAfter = updated
                 ticketAfter?.revision = revision
             }
@@ -168,11 +192,11 @@ struct KioskService: Sendable {
                         var entered = state
                         entered.inside = true
                         entered.lastEnteredAt = event.occurredAt
-                        _ = try await Tickets.apply(entered, to: passID, store: device.storeID, now: now, in: db)
+                        _ = try await Tickets.apply(entered, to: ticket, now: now, in: db)
                     case .exit:
                         let exited = rules.exiting(state, at: event.occurredAt)
                         if let updated = exited.updatedTicket {
-                            _ = try await Tickets.apply(updated, to: passID, store: device.storeID, now: now, in: db)
+                            _ = try await Tickets.apply(updated, to: ticket, now: now, in: db)
                         }
                     case .deny:
                         break

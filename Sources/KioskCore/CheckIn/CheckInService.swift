@@ -27,6 +27,15 @@ public final class CheckInService {
         self.logger = logger
     }
 
+    /// What the online attempt may take: the deadline is the customer's whole wait, so the
+    /// offline decision that may follow (a cache read and an fsync'd commit, 1–2 ms; curl's
+    /// timer overshoots by a few more) is kept out of it.
+    private var onlineBudget: Duration {
+        max(deadline - Self.offlineReserve, .milliseconds(5))
+    }
+
+    public static let offlineReserve = Duration.milliseconds(6)
+
     /// Whether the next scan will ask the server.
     public var isOnline: Bool { client != nil && breaker.allowsRequest(at: engine.currentTime) }
 
@@ -42,7 +51,7 @@ public final class CheckInService {
             do {
                 let response = try await client.checkIn(
                     CheckInRequest(eventID: eventID, token: text, direction: direction, scannedAt: scannedAt),
-                    deadline: deadline)
+                    deadline: onlineBudget)
                 breaker.recordSuccess()
                 lastCentralError = nil
                 let outcome = engine.acceptOnline(response, for: text, at: scannedAt)

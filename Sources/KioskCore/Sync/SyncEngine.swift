@@ -37,18 +37,40 @@ public struct SyncEngine: Sendable {
         try await push(into: &report)
         try await acknowledgePrinted(into: &report)
         var cursor = full ? nil : try database.syncCursor()
+        // One page ahead: the next page is asked for while this one is written to the cache, so
+        // the server's work and ours overlap (an initial sync of 100,000 tickets is dominated
+        // by the two). The saved cursor still moves only with the page it belongs to.
+        var page: SyncPage
+        do { page = try await client.sync(cursor: cursor, limit: pageSize) } catch { throw SyncError.pull(error) }
         while true {
-            let page: SyncPage
-            do { page = try await client.sync(cursor: cursor, limit: pageSize) } catch { throw SyncError.pull(error) }
-            try database.apply(page)
-            report.pages += 1
-            report.pulledTickets += page.tickets.count
-            cursor = page.cursor
-            if !page.hasMore { break }
+            if page.hasMore {
+                let client = self.client, nextCursor = page.cursor, limit = pageSize
+                async let next = Self.fetch(client, cursor: nextCursor, limit: limit)
+                try database.apply(page)
+                report.pages += 1
+                report.pulledTickets += page.tickets.count
+                cursor = page.cursor
+                switch await next {
+                case .success(let following): page = following
+                case .failure(let error): throw SyncError.pull(error)
+                }
+            } else {
+                try database.apply(page)
+                report.pages += 1
+                report.pulledTickets += page.tickets.count
+                cursor = page.cursor
+                break
+            }
         }
         report.cursor = cursor
         report.duration = clock.now - start
         return report
+    }
+
+    /// A page, or why not, as a value (so it can be fetched with `async let` and still keep
+    /// its typed error).
+    private static func fetch(_ client: CentralClient, cursor: String, limit: Int) async -> Result<SyncPage, CentralError> {
+        do { return .success(try await client.sync(cursor: cursor, limit: limit)) } catch { return .failure(error) }
     }
 
     /// Tells the server which counter sales came out of the printer. A job the server no
