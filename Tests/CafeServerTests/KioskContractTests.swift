@@ -234,3 +234,38 @@ struct KioskContractTests {
         }
     }
 }
+
+@Suite("Signing keys: rotation and retirement")
+struct SigningKeyTests {
+    @Test(arguments: TestBackend.available)
+    func oldPassesWorkAfterARotationUntilTheKeyIsRetired(backend: TestBackend) async throws {
+        try await TestCafe.run(backend) { cafe in
+            let device = try await KioskContractTests.enroll(cafe)
+            let old = try await cafe.counterSale("period-28")
+            let oldKey = try PassToken.parse(text: old.token).token.keyID
+            let rotated = try await cafe.call("POST", "/stores/1/keys/rotate", bearer: cafe.ownerToken)
+            #expect(rotated.status == 201)
+            let fresh = try await cafe.counterSale("period-28")
+            #expect(try PassToken.parse(text: fresh.token).token.keyID != oldKey, "new passes use the new key")
+
+            func verdict(_ token: String) async throws -> Verdict {
+                let request = CheckInRequest(eventID: UUID(), token: token, direction: .enter, scannedAt: cafe.clock.now)
+                let body = String(decoding: try WireCoding.encoder().encode(request), as: UTF8.self)
+                let answer = try await cafe.call("POST", KioskAPI.checkInsPath, headers: KioskContractTests.device(device.token), rawBody: body)
+                return try KioskContractTests.decode(CheckInResponse.self, answer).verdict
+            }
+            #expect(try await verdict(old.token) == .enter)
+            let page = try KioskContractTests.decode(SyncPage.self, try await cafe.call("GET", KioskAPI.syncPath, headers: KioskContractTests.device(device.token)))
+            #expect(page.keys.count == 2)
+
+            // The active key cannot be retired; the old one can.
+            let newKey = try PassToken.parse(text: fresh.token).token.keyID
+            #expect(try await cafe.call("POST", "/stores/1/keys/\(newKey)/retire", bearer: cafe.ownerToken).status == 409)
+            #expect(try await cafe.call("POST", "/stores/1/keys/\(oldKey)/retire", bearer: cafe.ownerToken).status == 204)
+            #expect(try await verdict(fresh.token) == .enter)
+            #expect(try await verdict(old.token) == .deny(.unknownKey))
+            let after = try KioskContractTests.decode(SyncPage.self, try await cafe.call("GET", KioskAPI.syncPath, headers: KioskContractTests.device(device.token)))
+            #expect(after.keys.first { $0.keyID == oldKey }?.retired == true)
+        }
+    }
+}

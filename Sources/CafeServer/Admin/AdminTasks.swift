@@ -86,6 +86,12 @@ public struct AdminTasks: Sendable {
         try await database.transaction { db in try await SigningKeys.rotate(store: store, now: Date(), in: db) }
     }
 
+    /// Retires a key that is no longer active: passes signed with it are `unknown_key` at the
+    /// door from the kiosks' next sync.
+    public func retireKey(store: UInt32, key: KeyID) async throws {
+        try await database.transaction { db in try await SigningKeys.retire(store: store, key: key, in: db) }
+    }
+
     public func catalog() async throws -> [CatalogProduct] {
         try await database.read { db in try await Catalog.all(includeInactive: true, in: db) }
     }

@@ -263,6 +263,14 @@ struct OwnerRoutes {
             let key = try await service.database.transaction { db in try await SigningKeys.rotate(store: store, now: now(), in: db) }
             return try WireResponse.json(["key_id": key.description], status: .created)
         }
+        router.post("stores/:store_id/keys/:key_id/retire") { _, context -> Response in
+            let store = try await owned(context)
+            guard let text = context.parameters.get("key_id"), text.count == 8, let value = UInt32(text, radix: 16) else {
+                throw APIFailure.invalid("key_id must be 8 hex digits")
+            }
+            try await service.database.transaction { db in try await SigningKeys.retire(store: store, key: KeyID(rawValue: value), in: db) }
+            return Response(status: .noContent)
+        }
     }
 
     private func owned(_ context: CafeRequestContext) async throws -> UInt32 {

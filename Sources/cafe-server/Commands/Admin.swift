@@ -15,7 +15,7 @@ struct Admin: AsyncParsableCommand {
               cafe-server admin enrollment-code --store 1
             """,
         subcommands: [CreateOwner.self, CreateStore.self, AddOwner.self, Stores.self, EnrollmentCode.self, Devices.self,
-                      RevokeDevice.self, CounterSale.self, Refund.self, RotateKey.self, Catalog.self, SetPrice.self])
+                      RevokeDevice.self, CounterSale.self, Refund.self, RotateKey.self, RetireKey.self, Catalog.self, SetPrice.self])
 
     struct CreateOwner: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create an owner account (or make an account an owner, with a new password).")
@@ -205,6 +205,21 @@ struct Admin: AsyncParsableCommand {
                 try await admin.rotateKey(store: store)
             }
             print("store \(store) now signs with key \(key)")
+        }
+    }
+
+    struct RetireKey: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Stop accepting passes signed with an old key (rotate first; the active key cannot be retired).")
+        @OptionGroup var options: ServerOptions
+        @Option(help: "The store number.") var store: UInt32
+        @Argument(help: "The key id, 8 hex digits (as 'kioskd status' shows).") var key: String
+
+        func run() async throws {
+            guard key.count == 8, let value = UInt32(key, radix: 16) else { throw ValidationError("\(key) is not a key id (8 hex digits)") }
+            let store = self.store
+            try await options.withAdmin { admin in try await admin.retireKey(store: store, key: KeyID(rawValue: value)) }
+            print("key \(key) of store \(store) retired")
         }
     }
 
