@@ -71,8 +71,17 @@ $bin/kioskd bench online --door --deadline-ms 300 --tokens "$work/tokens" --rate
 step "a backlog of 1,000 offline check-ins drains to the server" "kioskd bench drain --scans 1000"
 $bin/kioskd bench drain --scans 1000 --tokens "$work/tokens" --state-dir "$state"
 
-step "resident memory of the door with $tickets tickets cached (kioskd run on 100 frames)" \
-     "/usr/bin/time -f %M kioskd run --raw gray --size 640x480"
-head -c $((640 * 480 * 100)) /dev/zero >"$work/frames.gray"
-/usr/bin/time -f "kioskd run: max RSS %M KiB" $bin/kioskd run --raw gray --size 640x480 "$work/frames.gray" \
-  --state-dir "$state" --log-level error 2>&1 | tail -1
+step "resident memory of the door with $tickets tickets cached (kioskd run, sampled while it runs)" \
+     "grep Rss|Pss|Private_Dirty /proc/PID/smaps_rollup"
+( (head -c $((640 * 480 * 60)) /dev/zero; sleep 4) | $bin/kioskd run --raw gray --size 640x480 - --state-dir "$state" \
+  --log-level error >/dev/null 2>&1 & )
+sleep 2
+door_pid=$(pgrep -f "kioskd run --raw gray --size 640x480 - --state-dir $state" | head -1)
+grep -E "^(Rss|Pss|Private_Dirty|Private_Clean|Shared_Clean):" "/proc/$door_pid/smaps_rollup"
+echo "largest mappings (KiB of RSS):"
+awk '/^[0-9a-f]+-[0-9a-f]+ /{name=($6==""?"[anon]":$6)} /^Rss:/{rss[name]+=$2} END{for(n in rss) print rss[n], n}' "/proc/$door_pid/smaps" | sort -rn | head -6
+while kill -0 "$door_pid" 2>/dev/null; do sleep 0.2; done
+
+step "baseline in the same run: the offline verdict (payload → verdict → event committed), 100,000 tickets" \
+     "kioskd bench checkin --tickets 100000 --scans 2000"
+$bin/kioskd bench checkin --tickets 100000 --scans 2000 | tail -2
