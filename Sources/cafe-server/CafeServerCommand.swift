@@ -81,11 +81,17 @@ struct ServerOptions: ParsableArguments {
         let configuration = try serverConfiguration()
         let logger = logger()
         let database = try await ServerDatabase.open(configuration.database, logger: logger)
-        defer { Task { await database.close() } }
-        return try await database.withService {
-            let applied = try await CafeServerSetup.migrate(database)
-            if !applied.isEmpty { logger.info("database migrated", metadata: ["db.migrations": "\(applied.joined(separator: ","))", "db": "\(configuration.database)"]) }
-            return try await body(database, configuration, logger)
+        do {
+            let result = try await database.withService {
+                let applied = try await CafeServerSetup.migrate(database)
+                if !applied.isEmpty { logger.info("database migrated", metadata: ["db.migrations": "\(applied.joined(separator: ","))", "db": "\(configuration.database)"]) }
+                return try await body(database, configuration, logger)
+            }
+            await database.close()
+            return result
+        } catch {
+            await database.close()
+            throw error
         }
     }
 }
