@@ -118,3 +118,28 @@ struct AccountTests {
         }
     }
 }
+
+@Suite("Login throttling")
+struct LoginThrottleTests {
+    @Test func fiveWrongPasswordsLockTheLoginForAWhile() async throws {
+        try await TestCafe.run { cafe in
+            _ = try await cafe.customer("park.min", password: "right-password")
+            for _ in 0..<5 {
+                let wrong = try await cafe.call("POST", "/auth/login", json: ["login": "park.min", "password": "guess-guess"])
+                #expect(wrong.status == 401)
+            }
+            // Now even the right password is refused: the throttle confirms nothing.
+            let locked = try await cafe.call("POST", "/auth/login", json: ["login": "park.min", "password": "right-password"])
+            #expect(locked.status == 429)
+            #expect(locked.code == "rate_limited")
+            #expect(Int(locked.headers["retry-after"] ?? "") ?? 0 > 0)
+            // Other logins are not affected.
+            let other = try await cafe.customer("lee.jun", password: "another-password")
+            #expect(!other.access.isEmpty)
+
+            cafe.clock.advance(by: 301)
+            let later = try await cafe.call("POST", "/auth/login", json: ["login": "park.min", "password": "right-password"])
+            #expect(later.status == 200)
+        }
+    }
+}

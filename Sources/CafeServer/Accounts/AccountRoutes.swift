@@ -60,6 +60,7 @@ struct AccountService: Sendable {
     /// A hash of a random password with the configured cost: verified against when the login is
     /// unknown, so a failed login takes the same time either way.
     let dummyHash: String
+    var throttle = LoginThrottle()
 
     static func validateLogin(_ login: String) throws {
         guard (3...64).contains(login.count),
@@ -100,11 +101,19 @@ struct AccountService: Sendable {
     }
 
     func logIn(login: String, password: String, now: Date) async throws -> TokenPair {
+        if let wait = throttle.retryAfter(login, now: now) {
+            throw APIFailure(.tooManyRequests, APIError.rateLimited, "too many failed logins for \(login): try again in \(wait) s",
+                             retryAfter: wait)
+        }
         // The same answer, and about the same time, whether the login exists or not.
         let row = try await account(login: login)
         let hash = row?.passwordHash ?? dummyHash
         let matches = try await hasher.verify(password, hash: hash)
-        guard let row, matches else { throw APIFailure(.unauthorized, "invalid_credentials", "wrong login or password") }
+        guard let row, matches else {
+            throttle.recordFailure(login, now: now)
+            throw APIFailure(.unauthorized, "invalid_credentials", "wrong login or password")
+        }
+        throttle.recordSuccess(login)
         return try await issuePair(account: row.view, family: UUID(), now: now)
     }
 
