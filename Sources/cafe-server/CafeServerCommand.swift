@@ -14,8 +14,8 @@ struct CafeServerCommand: AsyncParsableCommand {
 
             First start on a fresh box:
               cafe-server admin create-owner --login owner --password-stdin < pw.txt
-              cafe-server admin create-store --id 1 --name "Gangnam" --owner owner --closed 02:00-05:00
-              cafe-server admin enrollment-code --store 1     # type it on the kiosk: kioskd enroll
+              cafe-server admin create-store --id 1 --name Gangnam --owner owner
+              cafe-server admin enrollment-code --store 1   # for: kioskd enroll
               cafe-server serve --port 8080
 
             Settings come from flags or the environment: CAFE_DATABASE, CAFE_HOST, CAFE_PORT, \

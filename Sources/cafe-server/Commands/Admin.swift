@@ -11,7 +11,8 @@ struct Admin: AsyncParsableCommand {
 
             Example, a fresh install:
               cafe-server admin create-owner --login owner --password-stdin < pw.txt
-              cafe-server admin create-store --id 1 --name "Gangnam" --owner owner --closed 02:00-05:00 --seats 60
+              cafe-server admin create-store --id 1 --name Gangnam --owner owner \\
+                --closed 02:00-05:00 --seats 60
               cafe-server admin enrollment-code --store 1
             """,
         subcommands: [CreateOwner.self, CreateStore.self, AddOwner.self, Stores.self, EnrollmentCode.self, Devices.self,
