@@ -5,10 +5,13 @@
 #   - kioskd: the door's online verdict (one scan at a time); the door with the server hanging;
 #     a backlog of 1,000 offline check-ins drained; resident memory with 100,000 tickets cached.
 # Prints each figure with the command that made it. Bounded: about two minutes after the builds.
-#   Benchmarks/central.sh [TICKETS]
+#   Benchmarks/central.sh [TICKETS]                       cafe-server on SQLite
+#   CAFE_PG_FSYNC=on scripts/with-postgres Benchmarks/central.sh 100000 postgres
+#                                                         the same on PostgreSQL (fsync on)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tickets=${1:-100000}
+backend=${2:-sqlite}
 
 swift build -c release --product cafe-server >/dev/null
 swift build -c release --product kioskd >/dev/null
@@ -18,7 +21,16 @@ work=$(mktemp -d /tmp/cafe-bench.XXXXXX)
 pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
-export CAFE_DATABASE="$work/cafe.sqlite" CAFE_BCRYPT_COST=4
+export CAFE_BCRYPT_COST=4
+if [ "$backend" = postgres ]; then
+  [ -n "${CAFE_TEST_POSTGRES_URL:-}" ] || { echo "run it under scripts/with-postgres" >&2; exit 1; }
+  schema="bench_$$"
+  psql -q "$CAFE_TEST_POSTGRES_URL" -c "CREATE SCHEMA $schema"
+  export CAFE_DATABASE="$CAFE_TEST_POSTGRES_URL?search_path=$schema"
+else
+  export CAFE_DATABASE="$work/cafe.sqlite"
+fi
+echo "cafe-server database: $backend"
 state="$work/kiosk"
 
 step() { printf '\n== %s\n$ %s\n' "$1" "$2"; }
@@ -26,7 +38,7 @@ step() { printf '\n== %s\n$ %s\n' "$1" "$2"; }
 echo "owner-password" | $bin/cafe-server admin create-owner --login owner --password-stdin >/dev/null 2>&1
 $bin/cafe-server admin create-store --id 1 --name "Bench" --owner owner >/dev/null 2>&1
 
-step "seed $tickets signed tickets (SQLite)" "cafe-server bench seed --tickets $tickets"
+step "seed $tickets signed tickets ($backend)" "cafe-server bench seed --tickets $tickets"
 $bin/cafe-server bench seed --tickets "$tickets" >"$work/tokens" 2>"$work/seed.err"; cat "$work/seed.err"
 
 $bin/cafe-server serve --port 0 --log-level error >"$work/serve.out" 2>"$work/serve.err" &

@@ -179,7 +179,15 @@ public final class ServerDatabase: Sendable {
     public func withService<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
         guard case .postgres(let client) = backend else { return try await body() }
         return try await withThrowingTaskGroup(of: T?.self) { group in
-            group.addTask { await client.run(); return nil }
+            // The pool marks itself running at the very start of run(): wait for the task to
+            // get there, so the first lease does not find it "not run yet" (a logged warning).
+            let (started, signal) = AsyncStream<Void>.makeStream()
+            group.addTask {
+                signal.finish()
+                await client.run()
+                return nil
+            }
+            for await _ in started {}
             defer { group.cancelAll() }
             let result = try await body()
             return result
