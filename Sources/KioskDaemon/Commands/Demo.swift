@@ -225,10 +225,10 @@ extension Kioskd {
             }
             let clock = DemoClock(Date())
             let client = CentralClient(baseURL: device.serverURL, deviceToken: device.deviceToken, transport: CurlTransport())
-            // Customers follow each other every second or two here, not hours apart: a code
-            // seen again after a second is a new scan (the debouncer still merges the frames of
-            // one showing).
-            let engine = CheckInEngine(store: DatabaseCheckInStore(database: database), repeatWindow: 1)
+            // Customers follow each other within a second here, not hours apart: each scripted
+            // customer is a new scan. The debouncer still merges the frames of one showing (the
+            // empty frames between customers end a showing).
+            let engine = CheckInEngine(store: DatabaseCheckInStore(database: database), repeatWindow: 0)
             let service = CheckInService(engine: engine, client: client,
                                          logger: Logger(label: "kioskd.demo", factory: { _ in SwiftLogNoOpLogHandler() }))
             let (shots, announcements) = makeShots(feed, width: width, height: height)
