@@ -272,16 +272,19 @@ public struct CheckInResponse: Codable, Equatable, Sendable {
     public var display: VerdictDisplay
     /// The ticket as the server holds it after this scan (nil when the token named no ticket).
     public var ticket: TicketState?
+    /// Time passes: minutes charged on this exit (for the screen and the receipt).
+    public var minutesCharged: Int?
 
-    public init(eventID: UUID, verdict: Verdict, display: VerdictDisplay, ticket: TicketState?) {
+    public init(eventID: UUID, verdict: Verdict, display: VerdictDisplay, ticket: TicketState?, minutesCharged: Int? = nil) {
         self.eventID = eventID
         self.verdict = verdict
         self.display = display
         self.ticket = ticket
+        self.minutesCharged = minutesCharged
     }
 
     enum CodingKeys: String, CodingKey {
-        case eventID = "event_id", verdict, reason, display, ticket
+        case eventID = "event_id", verdict, reason, display, ticket, minutesCharged = "minutes_charged"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -290,6 +293,7 @@ public struct CheckInResponse: Codable, Equatable, Sendable {
         verdict = try Verdict.decode(from: container, verdictKey: .verdict, reasonKey: .reason)
         display = try container.decode(VerdictDisplay.self, forKey: .display)
         ticket = try container.decodeIfPresent(TicketState.self, forKey: .ticket)
+        minutesCharged = try container.decodeIfPresent(Int.self, forKey: .minutesCharged)
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -298,6 +302,7 @@ public struct CheckInResponse: Codable, Equatable, Sendable {
         try verdict.encode(to: &container, verdictKey: .verdict, reasonKey: .reason)
         try container.encode(display, forKey: .display)
         try container.encodeIfPresent(ticket, forKey: .ticket)
+        try container.encodeIfPresent(minutesCharged, forKey: .minutesCharged)
     }
 }
 

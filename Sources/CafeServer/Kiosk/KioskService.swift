@@ -147,7 +147,8 @@ struct KioskService: Sendable {
                 ticketAfter = updated
                 ticketAfter?.revision = revision
             }
-            let response = CheckInResponse(eventID: request.eventID, verdict: decision.verdict, display: decision.display, ticket: ticketAfter)
+            let response = CheckInResponse(eventID: request.eventID, verdict: decision.verdict, display: decision.display, ticket: ticketAfter,
+                                           minutesCharged: decision.minutesCharged)
             let json = String(decoding: try WireCoding.encoder().encode(response), as: UTF8.self)
             try await EventLog.record(eventID: request.eventID, store: device.storeID, device: device.id, ticket: known?.passID,
                                       verdict: decision.verdict, occurredAt: now, receivedAt: now, offline: false,

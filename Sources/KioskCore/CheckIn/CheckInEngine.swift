@@ -106,9 +106,9 @@ public final class CheckInEngine {
             try? store.updateTicket(ticket)
         }
         let decision = CheckInRules.Decision(verdict: response.verdict, token: token, updatedTicket: response.ticket,
-                                             minutesCharged: nil, overstayMinutes: nil, display: response.display)
+                                             minutesCharged: response.minutesCharged, overstayMinutes: nil, display: response.display)
         let event = KioskEvent(eventID: response.eventID, passID: response.ticket?.passID ?? token?.passID,
-                               verdict: response.verdict, occurredAt: time, decidedOffline: false, minutesCharged: nil)
+                               verdict: response.verdict, occurredAt: time, decidedOffline: false, minutesCharged: response.minutesCharged)
         let outcome = CheckInOutcome(decision: decision, event: event, isRepeat: false, recordError: nil)
         recent[text] = (time, outcome)
         return outcome

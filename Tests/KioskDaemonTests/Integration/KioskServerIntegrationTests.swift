@@ -58,6 +58,7 @@ struct KioskServerIntegrationTests {
             cafe.clock.advance(by: 45 * 60)
             let exit = try await door.scan(pass.token)
             #expect(exit.verdict == .exit)
+            #expect(exit.decision.minutesCharged == 45, "the server says what it charged")
             #expect(try await cafe.ticketState(pass.ticketID).remainingMinutes == 555)
             #expect(try kiosk.database.status().outboxPending == 0, "online decisions are the server's record")
 
