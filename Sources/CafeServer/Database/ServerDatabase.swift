@@ -46,15 +46,11 @@ public enum DatabaseLocation: Sendable, Equatable, CustomStringConvertible {
     }
 }
 
-/// The SQL flavour, for the few statements that differ.
-public enum SQLFlavour: Sendable { case sqlite, postgres }
-
 /// The server's one way to its data: every write is a transaction, on SQLite and PostgreSQL alike,
 /// through SQLKit. SQLite has one connection and runs one transaction at a time (SQLite allows a
 /// single writer anyway); PostgreSQL leases connections from a pool, and writers of one store
 /// serialise on the store's revision row (see `Revisions`).
 public final class ServerDatabase: Sendable {
-    public let flavour: SQLFlavour
     private let backend: Backend
     private let logger: Logger
 
@@ -63,8 +59,7 @@ public final class ServerDatabase: Sendable {
         case postgres(PostgresClient)
     }
 
-    private init(flavour: SQLFlavour, backend: Backend, logger: Logger) {
-        self.flavour = flavour
+    private init(backend: Backend, logger: Logger) {
         self.backend = backend
         self.logger = logger
     }
@@ -75,11 +70,11 @@ public final class ServerDatabase: Sendable {
         case .sqlite(let path):
             let connection = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
             try await configureSQLite(connection)
-            return ServerDatabase(flavour: .sqlite, backend: .sqlite(connection, AsyncSerialGate()), logger: logger)
+            return ServerDatabase(backend: .sqlite(connection, AsyncSerialGate()), logger: logger)
         case .sqliteInMemory:
             let connection = try await SQLiteConnection.open(storage: .memory, logger: logger)
             try await configureSQLite(connection)
-            return ServerDatabase(flavour: .sqlite, backend: .sqlite(connection, AsyncSerialGate()), logger: logger)
+            return ServerDatabase(backend: .sqlite(connection, AsyncSerialGate()), logger: logger)
         case .postgres(let url):
             // Our one extra URL parameter: `?search_path=SCHEMA` (a schema per store chain, or per test).
             var base = url
@@ -102,7 +97,7 @@ public final class ServerDatabase: Sendable {
             config.options.maximumConnections = 16
             if let searchPath { config.options.additionalStartupParameters = [("search_path", searchPath)] }
             let client = PostgresClient(configuration: config, backgroundLogger: logger)
-            return ServerDatabase(flavour: .postgres, backend: .postgres(client), logger: logger)
+            return ServerDatabase(backend: .postgres(client), logger: logger)
         }
     }
 

@@ -91,8 +91,6 @@ struct OrderService: Sendable {
 
     func confirm(_ id: UUID, receiptID: String, account: UUID, now: Date) async throws -> OrderView {
         guard (1...100).contains(receiptID.count) else { throw APIFailure.invalid("receipt_id must be 1 to 100 characters") }
-        _ = try await find(id, account: account)
-        guard let gateway else { throw APIFailure(.serviceUnavailable, "gateway_not_configured", "online payment is not set up on this server") }
 
         // 1. Claim the order for this receipt. The unique receipt column makes a receipt pay for
         //    one order only; the status condition makes one confirmation win a race.
@@ -100,6 +98,7 @@ struct OrderService: Sendable {
         let claim = try await database.transaction { db -> Claim in
             guard let order = try await row(id, in: db), order.accountId == account.uuidString else { throw APIFailure.notFound("order \(id)") }
             if order.receiptId == receiptID, ["done", "failed", "refunded"].contains(order.status) { return .settled }
+            guard gateway != nil else { throw APIFailure(.serviceUnavailable, "gateway_not_configured", "online payment is not set up on this server") }
             guard order.status == "pending" || order.status == "unverified" else {
                 throw APIFailure.conflict("order_not_pending", "order \(id) is \(order.status)")
             }
@@ -115,7 +114,7 @@ struct OrderService: Sendable {
             }
             return .claimed(price: Int(order.price), orderID: order.id)
         }
-        guard case .claimed(let price, let orderID) = claim else { return try await database.read { db in try await view(id, in: db) } }
+        guard case .claimed(let price, let orderID) = claim, let gateway else { return try await database.read { db in try await view(id, in: db) } }
 
         // 2. Ask the gateway (outside any transaction: it may take seconds).
         let receipt: GatewayReceipt

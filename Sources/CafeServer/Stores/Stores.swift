@@ -108,13 +108,6 @@ enum Revisions {
         }
         return try row.decode(column: "revision", as: Int64.self)
     }
-
-    static func current(store: UInt32, in db: any SQLDatabase) async throws -> Int64 {
-        guard let row = try await db.raw("SELECT revision FROM stores WHERE id = \(bind: Int64(store))").first() else {
-            throw APIFailure.notFound("store \(store)")
-        }
-        return try row.decode(column: "revision", as: Int64.self)
-    }
 }
 
 /// A store's Ed25519 keys: the active one signs new tokens; older ones keep verifying until retired.

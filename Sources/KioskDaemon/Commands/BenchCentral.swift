@@ -81,7 +81,7 @@ extension Kioskd.Bench {
             }
             let elapsed = clock.now - start
             let (latencies, errors) = results.state.withLock { ($0.latencies, $0.errors) }
-            Output.line("online check-ins: \(latencies.count) answered, \(errors.values.reduce(0, +)) failed, \(total) sent at \(rate)/s over \(String(format: "%.1f", elapsed.inSeconds)) s")
+            Output.line("online check-ins: \(latencies.count) answered, \(errors.values.reduce(0, +)) failed, \(total) sent at \(rate)/s over \(String(format: "%.1f", elapsed.inMilliseconds / 1000)) s")
             Output.line(Self.summary(latencies))
             for (error, count) in errors { Output.line("  error ×\(count): \(error)") }
         }
@@ -150,8 +150,4 @@ extension Kioskd.Bench {
             Output.line("left in the outbox: \(try database.status().outboxPending)")
         }
     }
-}
-
-extension Duration {
-    var inSeconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }
