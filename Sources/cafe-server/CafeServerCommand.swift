@@ -80,10 +80,16 @@ struct ServerOptions: ParsableArguments {
     func withDatabase<T: Sendable>(_ body: @Sendable (ServerDatabase, ServerConfiguration, Logger) async throws -> T) async throws -> T {
         let configuration = try serverConfiguration()
         let logger = logger()
-        let database = try await ServerDatabase.open(configuration.database, logger: logger)
+        let database: ServerDatabase
+        do { database = try await ServerDatabase.open(configuration.database, logger: logger) } catch {
+            throw DatabaseUnavailable(location: configuration.database, error: error)
+        }
         do {
             let result = try await database.withService {
-                let applied = try await CafeServerSetup.migrate(database)
+                let applied: [String]
+                do { applied = try await CafeServerSetup.migrate(database) } catch {
+                    throw DatabaseUnavailable(location: configuration.database, error: error)
+                }
                 if !applied.isEmpty { logger.info("database migrated", metadata: ["db.migrations": "\(applied.joined(separator: ","))", "db": "\(configuration.database)"]) }
                 return try await body(database, configuration, logger)
             }
@@ -103,6 +109,13 @@ extension ServerOptions {
             try await body(AdminTasks(database: database, configuration: configuration, logger: logger))
         }
     }
+}
+
+/// The database cannot be opened or migrated: said with where it is, for the admin.
+struct DatabaseUnavailable: Error, CustomStringConvertible {
+    let location: DatabaseLocation
+    let error: any Error
+    var description: String { "cannot use the database \(location): \(error)" }
 }
 
 struct Migrate: AsyncParsableCommand {

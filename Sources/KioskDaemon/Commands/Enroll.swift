@@ -42,6 +42,10 @@ extension Kioskd {
             let response: EnrollResponse
             do {
                 response = try await client.enroll(EnrollRequest(code: code.trimmingCharacters(in: .whitespaces), deviceName: name))
+            } catch .unauthorized(let reason) {
+                // No device yet: a 401 here is about the code, not a revoked device.
+                Output.error("kioskd enroll: the server refused the code: \(reason)")
+                throw ExitCode(1)
             } catch {
                 Output.error("kioskd enroll: \(error)")
                 throw ExitCode(1)

@@ -41,7 +41,10 @@ extension CafeServerCommand {
             let registry = PrometheusCollectorRegistry()
             MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
 
-            let database = try await ServerDatabase.open(configuration.database, logger: logger)
+            let database: ServerDatabase
+            do { database = try await ServerDatabase.open(configuration.database, logger: logger) } catch {
+                throw DatabaseUnavailable(location: configuration.database, error: error)
+            }
             let gateway = CafeServerSetup.gateway(configuration, logger: logger)
             if gateway == nil {
                 logger.notice("no payment gateway configured (BOOTPAY_APPLICATION_ID, BOOTPAY_PRIVATE_KEY): online purchases are refused, counter sales work")
@@ -49,7 +52,10 @@ extension CafeServerCommand {
             let dependencies = CafeServerDependencies(database: database, gateway: gateway, metrics: registry)
             let frozen = configuration
             try await database.withService {
-                let applied = try await CafeServerSetup.migrate(database)
+                let applied: [String]
+                do { applied = try await CafeServerSetup.migrate(database) } catch {
+                    throw DatabaseUnavailable(location: frozen.database, error: error)
+                }
                 logger.info("database ready", metadata: ["db": "\(frozen.database)", "db.migrations.applied": "\(applied.count)"])
                 let app = try await buildApplication(configuration: frozen, dependencies: dependencies, logger: logger) { port in
                     // One line on stdout that scripts (and the demo) wait for.
