@@ -23,6 +23,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
         // cafe-server
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
@@ -72,12 +74,34 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],
+            swiftSettings: swiftSettings),
+        // What `kioskd run` is: the daemon's services in one ServiceGroup, its configuration
+        // file, systemd's notify protocol, logs and metrics. Testable without a shell.
+        .target(
+            name: "KioskRuntime",
+            dependencies: [
+                "KioskCore", "CafeProtocol",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "TOMLKit", package: "TOMLKit"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ],
+            swiftSettings: swiftSettings),
+        // The synthetic camera and its scenes: for the demo, the tests and the benchmarks,
+        // never on the shipped daemon's live path.
+        .target(
+            name: "KioskSimulation",
+            dependencies: ["KioskCore"],
             swiftSettings: swiftSettings),
         .executableTarget(
             name: "KioskDaemon",
             dependencies: [
-                "KioskCore", "CafeProtocol",
+                "KioskCore", "KioskRuntime", "KioskSimulation", "CafeProtocol",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -143,7 +167,15 @@ let package = Package(
             swiftSettings: swiftSettings),
         .testTarget(
             name: "KioskCoreTests",
-            dependencies: ["KioskCore", "CafeProtocol", "KioskTestSupport"],
+            dependencies: ["KioskCore", "KioskSimulation", "CafeProtocol", "KioskTestSupport"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "KioskRuntimeTests",
+            dependencies: ["KioskRuntime", "KioskCore", "KioskSimulation", "CafeProtocol", "KioskTestSupport",
+                           .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                           .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
+                           .product(name: "Logging", package: "swift-log"),
+                           .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings),
         // A real cafe-server on loopback over a fresh SQLite or PostgreSQL database, for the
         // server's tests and the kiosk's integration tests.
@@ -177,7 +209,7 @@ let package = Package(
             swiftSettings: swiftSettings),
         .testTarget(
             name: "KioskDaemonTests",
-            dependencies: ["KioskCore", "CafeProtocol", "KioskDaemon", "KioskTestSupport", "CafeServerTesting",
+            dependencies: ["KioskCore", "KioskSimulation", "CafeProtocol", "KioskDaemon", "KioskTestSupport", "CafeServerTesting",
                            .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings),
     ],

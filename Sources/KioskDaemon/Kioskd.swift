@@ -20,6 +20,6 @@ struct Kioskd: AsyncParsableCommand {
               kioskd render "$TOKEN" --format text show a pass in this terminal
               kioskd bench decode                  measure the decoder on camera-like frames
             """,
-        subcommands: [Run.self, Demo.self, Scan.self, Render.self, Enroll.self, Sync.self, Status.self, Check.self, Bench.self]
+        subcommands: [Run.self, Demo.self, Scan.self, Render.self, Enroll.self, Sync.self, Status.self, Check.self, Config.self, Bench.self]
     )
 }

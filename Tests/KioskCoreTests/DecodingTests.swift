@@ -1,6 +1,7 @@
 import CafeProtocol
 import Testing
 @testable import KioskCore
+import KioskSimulation
 
 @Suite struct DecodingTests {
     @Test func everyEngineReadsAPassToken() {

@@ -4,6 +4,7 @@ import Foundation
 import Logging
 import Testing
 @testable import KioskCore
+import KioskSimulation
 
 @Suite struct DoorLoopTests {
     let signer = PassSigner(privateKey: Curve25519.Signing.PrivateKey())

@@ -2,6 +2,7 @@ import CafeProtocol
 import Foundation
 import Testing
 @testable import KioskCore
+import KioskSimulation
 
 @Suite struct RenderingTests {
     /// Payloads of many lengths and character sets: a pass, digits, text with spaces and

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import KioskCore
+import KioskSimulation
 
 /// Damaged input of every kind gives an error or a result, never a crash or a hang.
 @Suite struct RobustnessTests {

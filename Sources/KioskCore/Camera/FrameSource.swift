@@ -2,6 +2,11 @@
 public struct Frame: Sendable {
     public let number: Int
     public let image: GrayImage
+
+    public init(number: Int, image: GrayImage) {
+        self.number = number
+        self.image = image
+    }
 }
 
 /// Where frames come from: a camera, a raw stream, image files, a synthetic scene. The decode
@@ -12,6 +17,43 @@ public struct Frame: Sendable {
 /// ends the stream.
 public protocol FrameSource {
     mutating func nextFrame() throws(FrameSourceError) -> Frame?
+    /// The next frame, or `.idle` when none came within `timeout`: a live loop must keep
+    /// turning (to stop, to feed the watchdog) while a camera or a FIFO sends nothing. A
+    /// source that never waits (files, synthetic scenes) answers like `nextFrame()`.
+    mutating func nextFrame(waitingAtMost timeout: Duration) throws(FrameSourceError) -> FrameWait
+}
+
+/// A source that holds a file descriptor, closed when the camera service lets it go.
+public protocol ClosableFrameSource: FrameSource {
+    func close()
+}
+
+/// What a bounded wait for a frame gave.
+public enum FrameWait: Sendable {
+    case frame(Frame)
+    /// Nothing arrived in time; the source is still open.
+    case idle
+    /// The end of the stream.
+    case end
+}
+
+extension FrameSource {
+    public mutating func nextFrame(waitingAtMost timeout: Duration) throws(FrameSourceError) -> FrameWait {
+        try nextFrame().map { .frame($0) } ?? .end
+    }
+}
+
+/// For the streams that implement the bounded wait: the unbounded read waits in slices.
+extension FrameSource {
+    mutating func waitForever() throws(FrameSourceError) -> Frame? {
+        while true {
+            switch try nextFrame(waitingAtMost: .seconds(3_600)) {
+            case .frame(let frame): return frame
+            case .end: return nil
+            case .idle: continue
+            }
+        }
+    }
 }
 
 public enum FrameSourceError: Error, Equatable, Sendable, CustomStringConvertible {
@@ -47,13 +89,14 @@ public enum RawPixelFormat: String, Sendable, CaseIterable {
 
 /// Fixed-size frames back to back on a file descriptor: a dump file, a FIFO fed by a capture
 /// tool, or standard input.
-public struct RawFrameStream: FrameSource {
+public struct RawFrameStream: ClosableFrameSource {
     public let format: RawPixelFormat
     public let width: Int
     public let height: Int
     private let fd: Int32
     private let ownsDescriptor: Bool
     private var buffer: [UInt8]
+    private var filled = 0
     private var count = 0
 
     public var frameBytes: Int { width * height * format.bytesPerPixel }
@@ -79,20 +122,35 @@ public struct RawFrameStream: FrameSource {
         buffer = [UInt8](repeating: 0, count: width * height * format.bytesPerPixel)
     }
 
-    public mutating func nextFrame() throws(FrameSourceError) -> Frame? {
+    public mutating func nextFrame() throws(FrameSourceError) -> Frame? { try waitForever() }
+
+    public mutating func nextFrame(waitingAtMost timeout: Duration) throws(FrameSourceError) -> FrameWait {
         let expected = frameBytes
         let descriptor = fd
-        let got: Int
-        do {
-            got = try buffer.withUnsafeMutableBytes { raw in
-                try System.readFully(descriptor, into: raw, count: expected)
+        let deadline = ContinuousClock.now + timeout
+        // A frame may arrive in pieces across several waits: `filled` keeps what came so far.
+        while filled < expected {
+            let got: Int
+            do {
+                guard try System.waitReadable(descriptor, timeout: deadline - ContinuousClock.now) else { return .idle }
+                let start = filled
+                got = try buffer.withUnsafeMutableBytes { raw in
+                    try System.readSome(descriptor, into: UnsafeMutableRawBufferPointer(rebasing: raw[start..<expected]))
+                }
+            } catch {
+                throw .unreadable("\(error)")
             }
-        } catch {
-            throw .unreadable("\(error)")
+            if got == 0 {
+                if filled == 0 { return .end }
+                count += 1
+                let partial = filled
+                filled = 0
+                throw .truncatedFrame(number: count, expected: expected, actual: partial)
+            }
+            filled += got
         }
-        if got == 0 { return nil }
+        filled = 0
         count += 1
-        guard got == expected else { throw .truncatedFrame(number: count, expected: expected, actual: got) }
         let luma: [UInt8]
         switch format {
         case .gray:
@@ -106,7 +164,7 @@ public struct RawFrameStream: FrameSource {
             }
             luma = y
         }
-        return Frame(number: count, image: GrayImage(uncheckedWidth: width, height: height, pixels: luma))
+        return .frame(Frame(number: count, image: GrayImage(uncheckedWidth: width, height: height, pixels: luma)))
     }
 
     public func close() { if ownsDescriptor { System.close(fd) } }

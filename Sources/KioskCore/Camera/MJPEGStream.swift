@@ -1,7 +1,7 @@
 /// Motion-JPEG: JPEG frames back to back, as cameras give 720p at 30 fps over USB 2 and as
 /// `ffmpeg -f mjpeg` writes. Frames are split by walking the JPEG markers (so a 0xFFD9 inside
 /// a segment cannot end a frame early) and decoded with TurboJPEG.
-public struct MJPEGStream: FrameSource {
+public struct MJPEGStream: ClosableFrameSource {
     /// No camera frame comes near this; more means the stream is not MJPEG.
     public static let maxFrameBytes = 8 << 20
 
@@ -24,7 +24,10 @@ public struct MJPEGStream: FrameSource {
 
     public func close() { if ownsDescriptor { System.close(fd) } }
 
-    public mutating func nextFrame() throws(FrameSourceError) -> Frame? {
+    public mutating func nextFrame() throws(FrameSourceError) -> Frame? { try waitForever() }
+
+    public mutating func nextFrame(waitingAtMost timeout: Duration) throws(FrameSourceError) -> FrameWait {
+        let deadline = ContinuousClock.now + timeout
         while true {
             switch JPEGFrameSplitter.split(buffer) {
             case .frame(let range):
@@ -32,7 +35,7 @@ public struct MJPEGStream: FrameSource {
                 buffer.removeSubrange(0..<range.upperBound)
                 count += 1
                 do {
-                    return Frame(number: count, image: try decoder.decode(bytes))
+                    return .frame(Frame(number: count, image: try decoder.decode(bytes)))
                 } catch {
                     throw .badFrame(number: count, reason: "\(error)")
                 }
@@ -55,8 +58,13 @@ public struct MJPEGStream: FrameSource {
                         buffer = []
                         throw .truncatedFrame(number: count, expected: size + 2, actual: size)
                     }
-                    return nil
+                    return .end
                 }
+                let ready: Bool
+                do { ready = try System.waitReadable(fd, timeout: deadline - ContinuousClock.now) } catch {
+                    throw .unreadable("\(error)")
+                }
+                guard ready else { return .idle }
                 try fill()
             }
         }

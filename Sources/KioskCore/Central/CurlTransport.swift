@@ -1,6 +1,7 @@
 internal import CCurl
 import Dispatch
 import Foundation
+import Synchronization
 
 /// HTTP over libcurl: system CA store for TLS (optionally a pinned CA file), one connection
 /// kept alive and reused, proxies from the environment (`https_proxy`, `no_proxy`, as curl
@@ -34,11 +35,58 @@ public final class CurlTransport: HTTPTransport, @unchecked Sendable {
     /// curl_global_init must run once, before any thread uses curl.
     private static let globalInit: Void = { curl_global_init(Int(CURL_GLOBAL_DEFAULT)) }()
 
+    /// Cancelling the calling task answers at once with `.cancelled`, so a stopping daemon never
+    /// waits for a hanging server; curl itself gives up the transfer at its next progress call
+    /// (within about a second) and the connection is freed for the next request.
     public func send(_ request: HTTPRequest) async throws(TransportError) -> HTTPResponse {
-        let result: Result<HTTPResponse, TransportError> = await withCheckedContinuation { continuation in
-            queue.async { continuation.resume(returning: self.perform(request)) }
+        let pending = PendingRequest()
+        let result: Result<HTTPResponse, TransportError> = await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                guard pending.attach(continuation) else { return }
+                queue.async { pending.finish(self.perform(request, pending: pending)) }
+            }
+        } onCancel: {
+            pending.cancel()
         }
         return try result.get()
+    }
+
+    /// One request's answer, given once: by curl when it finishes, or by cancellation first.
+    final class PendingRequest: Sendable {
+        private struct State {
+            var continuation: CheckedContinuation<Result<HTTPResponse, TransportError>, Never>?
+            var cancelled = false
+        }
+        private let state = Mutex(State())
+
+        /// False when cancelled already (the continuation has been answered).
+        func attach(_ continuation: CheckedContinuation<Result<HTTPResponse, TransportError>, Never>) -> Bool {
+            let cancelled = state.withLock { state in
+                if !state.cancelled { state.continuation = continuation }
+                return state.cancelled
+            }
+            if cancelled { continuation.resume(returning: .failure(.cancelled)) }
+            return !cancelled
+        }
+
+        func cancel() {
+            let waiting = state.withLock { state in
+                state.cancelled = true
+                defer { state.continuation = nil }
+                return state.continuation
+            }
+            waiting?.resume(returning: .failure(.cancelled))
+        }
+
+        func finish(_ result: Result<HTTPResponse, TransportError>) {
+            let waiting = state.withLock { state in
+                defer { state.continuation = nil }
+                return state.continuation
+            }
+            waiting?.resume(returning: result)
+        }
+
+        var isCancelled: Bool { state.withLock { $0.cancelled } }
     }
 
     /// Accumulates the body; refuses to grow past the limit.
@@ -46,10 +94,14 @@ public final class CurlTransport: HTTPTransport, @unchecked Sendable {
         var bytes = [UInt8]()
         let limit: Int
         var overflowed = false
-        init(limit: Int) { self.limit = limit }
+        let pending: PendingRequest
+        init(limit: Int, pending: PendingRequest) {
+            self.limit = limit
+            self.pending = pending
+        }
     }
 
-    private func perform(_ request: HTTPRequest) -> Result<HTTPResponse, TransportError> {
+    private func perform(_ request: HTTPRequest, pending: PendingRequest) -> Result<HTTPResponse, TransportError> {
         // reset keeps the live connection, DNS and TLS session caches: keep-alive survives.
         curl_easy_reset(handle)
         var headerList: UnsafeMutablePointer<curl_slist>? = nil
@@ -60,7 +112,7 @@ public final class CurlTransport: HTTPTransport, @unchecked Sendable {
         // curl adds "Expect: 100-continue" to larger POSTs: a round trip we never want.
         headerList = curl_slist_append(headerList, "Expect:")
 
-        let sink = Sink(limit: maxResponseBytes)
+        let sink = Sink(limit: maxResponseBytes, pending: pending)
         let sinkPointer = Unmanaged.passRetained(sink)
         defer { sinkPointer.release() }
         var errorBuffer = [CChar](repeating: 0, count: Int(CURL_ERROR_SIZE))
@@ -90,6 +142,12 @@ public final class CurlTransport: HTTPTransport, @unchecked Sendable {
                 return length
             }
             ccurl_setopt_pointer(handle, CURLOPT_WRITEDATA, sinkPointer.toOpaque())
+            // The progress callback is where a cancelled request is given up.
+            ccurl_setopt_long(handle, CURLOPT_NOPROGRESS, 0)
+            ccurl_setopt_xferinfo_function(handle) { context, _, _, _, _ in
+                Unmanaged<Sink>.fromOpaque(context!).takeUnretainedValue().pending.isCancelled ? 1 : 0
+            }
+            ccurl_setopt_pointer(handle, CURLOPT_XFERINFODATA, sinkPointer.toOpaque())
             switch request.method {
             case "GET":
                 ccurl_setopt_long(handle, CURLOPT_HTTPGET, 1)
@@ -119,6 +177,8 @@ public final class CurlTransport: HTTPTransport, @unchecked Sendable {
             return .failure(.unreachable(message))
         case CURLE_SSL_CONNECT_ERROR, CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CACERT_BADFILE, CURLE_SSL_CERTPROBLEM:
             return .failure(.tls(message))
+        case CURLE_ABORTED_BY_CALLBACK:
+            return .failure(.cancelled)
         case CURLE_WRITE_ERROR where sink.overflowed:
             return .failure(.responseTooLarge(limit: maxResponseBytes))
         default:

@@ -40,6 +40,8 @@ public enum TransportError: Error, Equatable, Sendable, CustomStringConvertible 
     case tls(String)
     /// The response was larger than the client accepts.
     case responseTooLarge(limit: Int)
+    /// The caller's task was cancelled (the daemon is stopping): the request was abandoned.
+    case cancelled
     case failed(String)
 
     public var description: String {
@@ -48,6 +50,7 @@ public enum TransportError: Error, Equatable, Sendable, CustomStringConvertible 
         case .unreachable(let reason): "server unreachable: \(reason)"
         case .tls(let reason): "TLS error: \(reason)"
         case .responseTooLarge(let limit): "response larger than \(limit) bytes"
+        case .cancelled: "cancelled: the kiosk is stopping"
         case .failed(let reason): reason
         }
     }

@@ -9,7 +9,8 @@ import Logging
 public final class CheckInService {
     private let engine: CheckInEngine
     private let client: CentralClient?
-    private let deadline: Duration
+    private let deadlineSetting: LiveSetting<Duration>
+    private var deadline: Duration { deadlineSetting.value }
     private let breaker: SharedCircuitBreaker
     private let logger: Logger
     /// The last reason the server could not be used (nil after a success).
@@ -18,11 +19,17 @@ public final class CheckInService {
     /// - Parameters:
     ///   - client: nil for an offline-only kiosk.
     ///   - deadline: the longest a customer waits for the online verdict (default 300 ms).
-    public init(engine: CheckInEngine, client: CentralClient?, deadline: Duration = .milliseconds(300),
+    public convenience init(engine: CheckInEngine, client: CentralClient?, deadline: Duration = .milliseconds(300),
+                            breaker: SharedCircuitBreaker = SharedCircuitBreaker(), logger: Logger) {
+        self.init(engine: engine, client: client, deadline: LiveSetting(deadline), breaker: breaker, logger: logger)
+    }
+
+    /// - Parameter deadline: read at every scan, so a reloaded configuration applies to the next one.
+    public init(engine: CheckInEngine, client: CentralClient?, deadline: LiveSetting<Duration>,
                 breaker: SharedCircuitBreaker = SharedCircuitBreaker(), logger: Logger) {
         self.engine = engine
         self.client = client
-        self.deadline = deadline
+        self.deadlineSetting = deadline
         self.breaker = breaker
         self.logger = logger
     }
@@ -45,6 +52,7 @@ public final class CheckInService {
 
     public func scan(_ text: String, direction: ScanDirection = .auto) async throws -> CheckInOutcome {
         if let outcome = engine.repeatOutcome(for: text) { return outcome }
+        let started = ContinuousClock.now
         let eventID = engine.makeID()
         let scannedAt = engine.currentTime
         if let client, breaker.allowsRequest(at: scannedAt) {
@@ -55,7 +63,7 @@ public final class CheckInService {
                 breaker.recordSuccess()
                 lastCentralError = nil
                 let outcome = engine.acceptOnline(response, for: text, at: scannedAt)
-                log(outcome, online: true)
+                log(outcome, online: true, elapsed: ContinuousClock.now - started)
                 return outcome
             } catch {
                 breaker.recordFailure(at: engine.currentTime)
@@ -67,17 +75,21 @@ public final class CheckInService {
             }
         }
         let outcome = try engine.scan(text, direction: direction, eventID: eventID)
-        log(outcome, online: false)
+        log(outcome, online: false, elapsed: ContinuousClock.now - started)
         return outcome
     }
 
-    private func log(_ outcome: CheckInOutcome, online: Bool) {
+    /// One line per verdict: what, why, how fast, online or not, and the event's short id (the
+    /// first 8 hex digits, as the screen and `kioskd status` show it). Never the token: a
+    /// logged token is a pass anyone reading the journal could show.
+    private func log(_ outcome: CheckInOutcome, online: Bool, elapsed: Duration) {
         var metadata: Logger.Metadata = [
             "scan.verdict": "\(outcome.verdict.logName)",
             "scan.online": "\(online)",
+            "scan.ms": "\(String(format: "%.1f", elapsed.inMilliseconds))",
         ]
-        if let event = outcome.event { metadata["scan.event"] = "\(event.eventID)" }
-        if let pass = outcome.decision.token?.passID { metadata["scan.pass"] = "\(pass)" }
+        if let event = outcome.event { metadata["scan.event"] = "\(event.eventID.uuidString.prefix(8).lowercased())" }
+        if let pass = outcome.decision.token?.passID { metadata["scan.pass"] = "\(pass.uuidString.prefix(8).lowercased())" }
         if let error = outcome.recordError { metadata["scan.record_error"] = "\(error)" }
         if outcome.recordError != nil {
             logger.error("check-in decided but NOT yet written to disk; kept in memory", metadata: metadata)

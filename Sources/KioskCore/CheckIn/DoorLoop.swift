@@ -1,6 +1,8 @@
 import CafeProtocol
 import Foundation
+import Histogram
 import Logging
+import Synchronization
 
 /// What the door does with a verdict: the screen, the speaker, the relay, the log. The real
 /// ones come with the hardware; tests and the console use their own.
@@ -11,13 +13,50 @@ public protocol DoorFeedback: AnyObject {
     func badFrame(_ error: FrameSourceError)
 }
 
-/// What a run of the door loop did.
+/// What the door reports as it works, for metrics: called from the decode thread (frames) and
+/// from the check-in side (verdicts), so it must be thread-safe.
+public protocol DoorObserver: Sendable {
+    func frameDecoded(in duration: Duration)
+    func frameUnusable()
+    /// A new code's verdict, `latency` after the frame it was first seen in was decoded.
+    func decided(_ outcome: CheckInOutcome, latency: Duration)
+}
+
+/// Asks a running door loop to stop: the decode thread ends after its current frame or wait,
+/// and the codes already found are still decided. Thread-safe, so a shutdown handler on another
+/// task can use it.
+public final class StopSignal: Sendable {
+    private let flag = Mutex(false)
+    public init() {}
+    public func stop() { flag.withLock { $0 = true } }
+    public var isStopped: Bool { flag.withLock { $0 } }
+}
+
+/// What a run of the door loop did, in fixed space however long it runs: counts, and decode
+/// times in a histogram (a box runs for months at 30 frames a second).
 public struct DoorLoopStats: Sendable, Equatable {
     public var frames = 0
     public var badFrames = 0
     public var scans = 0
-    /// Decode time per frame, milliseconds, sorted.
-    public var decodeMilliseconds: [Double] = []
+    /// Waits in which the camera sent nothing.
+    public var idleWaits = 0
+    /// Decode time per frame, microseconds (1 µs … 60 s, two significant digits: about 4 kB).
+    public var decodeMicroseconds = Histogram<UInt32>(highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .two)
+
+    public init() {}
+
+    mutating func recordDecode(_ duration: Duration) {
+        let micros = UInt64(max(0, min(duration.inMilliseconds * 1_000, 60_000_000)))
+        _ = decodeMicroseconds.record(micros)
+    }
+
+    /// The decode time at `percentile` (0…100), milliseconds; 0 before any frame.
+    public func decodeMilliseconds(atPercentile percentile: Double) -> Double {
+        decodeMicroseconds.totalCount == 0 ? 0 : Double(decodeMicroseconds.valueAtPercentile(percentile)) / 1_000
+    }
+
+    public var decodeMedianMilliseconds: Double { decodeMilliseconds(atPercentile: 50) }
+    public var decodeP95Milliseconds: Double { decodeMilliseconds(atPercentile: 95) }
 }
 
 /// The door: frames → decoder → debouncer → check-in → feedback.
@@ -25,77 +64,95 @@ public struct DoorLoopStats: Sendable, Equatable {
 /// Decoding is CPU work that runs on every frame, so it has a thread of its own and never
 /// holds one of Swift's cooperative threads; new codes cross to the async side, where the
 /// check-in (which may wait for the server) runs while the next frames are decoded. The
-/// heartbeat is called from the decode thread after every frame: a watchdog fed from there
-/// notices a stuck decoder, which a timer of its own would not.
+/// heartbeat is called from the decode thread after every frame, and after every wait in which
+/// the camera sent nothing (at most `idleWait`): a watchdog fed from there notices a stuck
+/// decoder, which a timer of its own would not, and does not fire for a camera that is away.
 public final class DoorLoop {
     private let service: CheckInService
     private let feedback: any DoorFeedback
+    private let observer: (any DoorObserver)?
     private let logger: Logger
 
-    public init(service: CheckInService, feedback: any DoorFeedback, logger: Logger) {
+    public init(service: CheckInService, feedback: any DoorFeedback, observer: (any DoorObserver)? = nil, logger: Logger) {
         self.service = service
         self.feedback = feedback
+        self.observer = observer
         self.logger = logger
     }
 
     enum Item: Sendable {
-        case code(text: String, frame: Int)
+        case code(text: String, frame: Int, decodedAt: ContinuousClock.Instant)
         case badFrame(FrameSourceError)
     }
 
     /// Hands the frame source and decoder to the decode thread, which alone uses them
-    /// afterwards. @unchecked: the caller gives them up when it passes them to `run`.
+    /// afterwards. @unchecked: the caller gives them up when it passes them to `run`; `stats`
+    /// is read only after the thread has finished.
     final class DecodeWork: @unchecked Sendable {
         var source: any FrameSource
-        let decoder: CascadeDecoder
+        let decoder: any QRDecoder
         var debouncer: ScanDebouncer
         let heartbeat: @Sendable () -> Void
-        let stopped = NSLock()
-        var isStopped = false
+        let observer: (any DoorObserver)?
+        let idleWait: Duration
+        let stopSignal: StopSignal
         var stats = DoorLoopStats()
 
-        init(source: any FrameSource, decoder: CascadeDecoder, debouncer: ScanDebouncer, heartbeat: @escaping @Sendable () -> Void) {
+        init(source: any FrameSource, decoder: any QRDecoder, debouncer: ScanDebouncer, idleWait: Duration,
+             observer: (any DoorObserver)?, stop: StopSignal, heartbeat: @escaping @Sendable () -> Void) {
             self.source = source
             self.decoder = decoder
             self.debouncer = debouncer
+            self.idleWait = idleWait
+            self.observer = observer
+            self.stopSignal = stop
             self.heartbeat = heartbeat
         }
 
-        func stop() { stopped.withLock { isStopped = true } }
-        var shouldStop: Bool { stopped.withLock { isStopped } }
-
         func run(into continuation: AsyncStream<Item>.Continuation) {
             defer { continuation.finish() }
-            while !shouldStop {
-                let frame: Frame?
+            while !stopSignal.isStopped {
+                let frame: Frame
                 do {
-                    frame = try source.nextFrame()
+                    switch try source.nextFrame(waitingAtMost: idleWait) {
+                    case .frame(let next): frame = next
+                    case .idle:
+                        stats.idleWaits += 1
+                        heartbeat()
+                        continue
+                    case .end: return
+                    }
                 } catch {
                     stats.badFrames += 1
+                    observer?.frameUnusable()
                     continuation.yield(.badFrame(error))
                     switch error {
                     case .badFrame, .oversizedFrame: continue
                     case .truncatedFrame, .unreadable: return
                     }
                 }
-                guard let frame else { return }
                 let start = ContinuousClock.now
                 let symbols = decoder.decode(frame.image)
-                stats.decodeMilliseconds.append((ContinuousClock.now - start).inMilliseconds)
+                let decoded = ContinuousClock.now
+                stats.recordDecode(decoded - start)
+                observer?.frameDecoded(in: decoded - start)
                 stats.frames += 1
                 for payload in debouncer.newPayloads(symbols.map(\.payload), frame: frame.number) {
-                    continuation.yield(.code(text: String(decoding: payload, as: UTF8.self), frame: frame.number))
+                    continuation.yield(.code(text: String(decoding: payload, as: UTF8.self), frame: frame.number, decodedAt: decoded))
                 }
                 heartbeat()
             }
         }
     }
 
-    /// Runs until the source ends or the calling task is cancelled.
-    public func run(source: any FrameSource, decoder: CascadeDecoder = CascadeDecoder(),
-                    debouncer: ScanDebouncer = ScanDebouncer(),
+    /// Runs until the source ends, `stop` is signalled or the calling task is cancelled. The
+    /// codes found before that are all decided before it returns.
+    public func run(source: any FrameSource, decoder: any QRDecoder = CascadeDecoder(),
+                    debouncer: ScanDebouncer = ScanDebouncer(), idleWait: Duration = .milliseconds(250),
+                    stop: StopSignal = StopSignal(),
                     heartbeat: @escaping @Sendable () -> Void = {}) async -> DoorLoopStats {
-        let work = DecodeWork(source: source, decoder: decoder, debouncer: debouncer, heartbeat: heartbeat)
+        let work = DecodeWork(source: source, decoder: decoder, debouncer: debouncer, idleWait: idleWait,
+                              observer: observer, stop: stop, heartbeat: heartbeat)
         // Unbounded: a code must never be dropped while a check-in waits for the server; codes are
         // debounced, so the queue stays short.
         let (stream, continuation) = AsyncStream<Item>.makeStream(bufferingPolicy: .unbounded)
@@ -113,10 +170,11 @@ public final class DoorLoop {
                 case .badFrame(let error):
                     logger.warning("unusable camera frame", metadata: ["camera.error": "\(error)"])
                     feedback.badFrame(error)
-                case .code(let text, let frame):
+                case .code(let text, let frame, let decodedAt):
                     do {
                         let outcome = try await service.scan(text)
                         scans += 1
+                        observer?.decided(outcome, latency: ContinuousClock.now - decodedAt)
                         feedback.verdict(outcome, frame: frame)
                     } catch {
                         logger.error("check-in failed: no verdict", metadata: ["scan.error": "\(error)", "camera.frame": "\(frame)"])
@@ -124,7 +182,7 @@ public final class DoorLoop {
                 }
             }
         } onCancel: {
-            work.stop()
+            stop.stop()
         }
         // The stream ended: the decode thread has returned or is about to.
         await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
@@ -135,7 +193,6 @@ public final class DoorLoop {
         }
         var stats = work.stats
         stats.scans = scans
-        stats.decodeMilliseconds.sort()
         return stats
     }
 }

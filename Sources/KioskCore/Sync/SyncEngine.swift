@@ -119,8 +119,16 @@ public struct SyncEngine: Sendable {
     /// server in step. Calls `onSuccess` after each good round (to close the circuit breaker).
     public func run(interval: Duration, maxBackoff: Duration = .seconds(300), logger: Logger,
                     onSuccess: @Sendable (SyncReport) -> Void) async {
+        await run(interval: LiveSetting(interval), maxBackoff: maxBackoff, logger: logger, onSuccess: onSuccess, onFailure: { _ in })
+    }
+
+    /// The same, with an interval read before every wait (a reloaded configuration applies to
+    /// the next one) and a report of each failure.
+    public func run(interval setting: LiveSetting<Duration>, maxBackoff: Duration = .seconds(300), logger: Logger,
+                    onSuccess: @Sendable (SyncReport) -> Void, onFailure: @Sendable (any Error) -> Void) async {
         var failures = 0
         while !Task.isCancelled {
+            let interval = setting.value
             var wait = interval
             do {
                 let report = try await runOnce()
@@ -133,7 +141,9 @@ public struct SyncEngine: Sendable {
                     ])
                 }
             } catch {
+                if Task.isCancelled { return }
                 failures += 1
+                onFailure(error)
                 wait = Self.backoff(after: failures, base: interval, max: maxBackoff, jitter: Double.random(in: 0.5...1))
                 logger.warning("sync failed, retrying", metadata: ["sync.error": "\(error)", "sync.retry_in_ms": "\(Int(wait.inMilliseconds))"])
             }

@@ -16,7 +16,7 @@ public struct SystemCallError: Error, Equatable, Sendable, CustomStringConvertib
 
 /// The few libc calls the kiosk makes itself, in one place: each retries on EINTR and turns
 /// errno into a `SystemCallError` naming the call.
-enum System {
+public enum System {
     /// Reads until `count` bytes are in `buffer` or the end of input; returns how many arrived.
     static func readFully(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer, count: Int) throws(SystemCallError) -> Int {
         var total = 0
@@ -50,4 +50,51 @@ enum System {
     }
 
     static func close(_ fd: Int32) { _ = Glibc.close(fd) }
+
+    /// Waits until `fd` has input (or its end, or an error to report) or `timeout` passes;
+    /// false when the time passed. A read after `true` does not block.
+    static func waitReadable(_ fd: Int32, timeout: Duration) throws(SystemCallError) -> Bool {
+        var entry = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        let milliseconds = Int32(clamping: max(0, Int(timeout.inMilliseconds.rounded(.up))))
+        while true {
+            let n = poll(&entry, 1, milliseconds)
+            if n > 0 { return true }
+            if n == 0 { return false }
+            if errno == EINTR { continue }
+            throw SystemCallError(call: "poll", errno: errno)
+        }
+    }
+
+    /// Sends one datagram to a Unix socket: a path, or `@name` for the abstract namespace
+    /// (as `$NOTIFY_SOCKET` names systemd's). Non-blocking: a full socket queue drops the
+    /// message (EAGAIN) rather than stalling the caller.
+    public static func sendDatagram(_ bytes: [UInt8], toUnixSocket path: String) throws(SystemCallError) {
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        var name = Array(path.utf8)
+        let abstract = name.first == UInt8(ascii: "@")
+        if abstract { name[0] = 0 }
+        let capacity = MemoryLayout.size(ofValue: address.sun_path)
+        guard !name.isEmpty, name.count < capacity else { throw SystemCallError(call: "socket address \(path)", errno: ENAMETOOLONG) }
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            raw.copyBytes(from: name)
+        }
+        // An abstract name is exactly its bytes; a path is NUL-terminated.
+        let length = socklen_t(MemoryLayout<sa_family_t>.size + name.count + (abstract ? 0 : 1))
+        let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
+        guard fd >= 0 else { throw SystemCallError(call: "socket", errno: errno) }
+        defer { _ = Glibc.close(fd) }
+        while true {
+            let sent = bytes.withUnsafeBytes { buffer in
+                withUnsafePointer(to: &address) { pointer in
+                    pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                        sendto(fd, buffer.baseAddress, buffer.count, Int32(MSG_NOSIGNAL), $0, length)
+                    }
+                }
+            }
+            if sent >= 0 { return }
+            if errno == EINTR { continue }
+            throw SystemCallError(call: "sendto \(path)", errno: errno)
+        }
+    }
 }

@@ -3,6 +3,7 @@ import CafeProtocol
 import Crypto
 import Foundation
 import KioskCore
+import KioskSimulation
 
 extension Kioskd {
     struct Bench: AsyncParsableCommand {

@@ -3,6 +3,7 @@ import CafeProtocol
 import Crypto
 import Foundation
 import KioskCore
+import KioskSimulation
 import Logging
 
 extension Kioskd {
@@ -166,10 +167,9 @@ extension Kioskd {
             let loop = DoorLoop(service: service, feedback: ConsoleFeedback(clock: clock),
                                 logger: Logger(label: "kioskd.demo", factory: { _ in SwiftLogNoOpLogHandler() }))
             let stats = await loop.run(source: feedSource, decoder: decoder, debouncer: debouncer)
-            let times = stats.decodeMilliseconds
             let status = try database.status()
             Output.line(String(format: "decoded %d frames: median %.2f ms, p95 %.2f ms per frame; %d events recorded in the outbox",
-                               times.count, times[times.count / 2], times[times.count * 95 / 100], status.outboxPending))
+                               stats.frames, stats.decodeMedianMilliseconds, stats.decodeP95Milliseconds, status.outboxPending))
         }
 
         /// The camera's shots for a list of customers, with an empty door between two of them.
@@ -240,9 +240,8 @@ extension Kioskd {
                                 logger: Logger(label: "kioskd.demo", factory: { _ in SwiftLogNoOpLogHandler() }))
             let stats = await loop.run(source: feedSource, decoder: CascadeDecoder.live(budget: decoding.budget),
                                        debouncer: ScanDebouncer(quietFrames: min(30, max(1, gapFrames - 1))))
-            let times = stats.decodeMilliseconds
             let report = try await SyncEngine(database: database, client: client).runOnce()
-            Output.line(String(format: "decoded %d frames: median %.2f ms, p95 %.2f ms per frame", times.count, times[times.count / 2], times[times.count * 95 / 100]))
+            Output.line(String(format: "decoded %d frames: median %.2f ms, p95 %.2f ms per frame", stats.frames, stats.decodeMedianMilliseconds, stats.decodeP95Milliseconds))
             Output.line("sync: pushed \(report.pushed) offline event(s), \(report.conflicts.count) conflict(s); pulled \(report.pulledTickets) change(s); outbox now \(try database.status().outboxPending)")
         }
 

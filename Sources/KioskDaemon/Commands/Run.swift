@@ -1,74 +1,115 @@
 import ArgumentParser
-import CafeProtocol
-import Dispatch
 import Foundation
 import KioskCore
+import KioskRuntime
 import Logging
-import Synchronization
 
 extension Kioskd {
     struct Run: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Run the door on a camera stream: decode, decide, record, sync.",
+            abstract: "Run the door: camera, decoding, check-ins, sync, metrics — the kioskd service.",
             discussion: """
-                Reads frames from a raw or MJPEG stream (a file, a FIFO, or - for a capture \
-                tool on stdin), decodes them on a thread of their own, and decides each new code: \
-                online first (at most --deadline-ms), else from the cache. Every decision is \
-                committed to the cache before it is printed. A background loop syncs every \
-                --sync-interval seconds (uploads the outbox, pulls changes) with backoff when \
-                the server is away. Stops at the end of the stream, or on SIGINT/SIGTERM.
+                Reads its settings from --config (default /etc/kioskd/kioskd.toml; a missing file \
+                means the defaults, see systemd/kioskd.toml.example); flags given here override \
+                the file. Frames come from camera.stream in the file, or from the STREAM argument \
+                (a file, a FIFO, or - for a capture tool on stdin), and are decoded on a thread of \
+                their own. Each new code is decided online first (at most the deadline), else from \
+                the cache, and committed before it is shown. A background loop syncs every sync \
+                interval, with backoff when the server is away.
 
-                One line per verdict on stdout, tab-separated:
+                Under systemd (Type=notify) it sends READY=1 once every service is up, keeps \
+                STATUS= current ("online · 98,211 tickets · outbox 0 · camera 30 fps"), pings the \
+                watchdog from the decode loop, and logs with journald priorities. SIGTERM or \
+                SIGINT stop it within 2 s, after the scan in flight is committed; SIGHUP re-reads \
+                the deadline, the sync interval and the log level. Prometheus metrics and the live \
+                state are served on http://127.0.0.1:9464/metrics and /status.
+
+                With a STREAM argument it stops at the stream's end; a configured camera.stream \
+                that ends or fails is opened again with backoff (the daemon syncs meanwhile). \
+                Outside the journal, one line per verdict goes to stdout, tab-separated:
                   TIME  FRAME  VERDICT  PASS  online|offline  EVENT  MESSAGE
-                Logs (warnings, sync) go to stderr.
 
-                The kiosk must have synced at least once (kioskd enroll, or kioskd sync). \
-                Without an enrolment it decides offline only.
+                The kiosk must have synced once (kioskd enroll, or kioskd sync). Without an \
+                enrolment it decides offline only.
 
-                Example:
+                Examples:
+                  systemctl start kioskd                      the installed service
+                  kioskd run --config ./kioskd.toml           the same, in a terminal
                   ffmpeg -f v4l2 -input_format mjpeg -video_size 1280x720 -i /dev/video0 \\
                     -c copy -f mjpeg - | kioskd run --raw mjpeg -
+                Exit status: 0 stopped, 1 cannot start (no cache, stream unreadable), \
+                78 configuration error.
                 """)
 
         @OptionGroup var state: StateOptions
 
-        @Option(help: "Stream format: gray (Y800), yuyv (YUYV 4:2:2) or mjpeg.")
-        var raw: Kioskd.Scan.StreamFormat = .mjpeg
+        @Option(help: "The configuration file (TOML).")
+        var config = ConfigurationFile.defaultPath
 
-        @Option(help: "Frame size of a gray or yuyv stream, WIDTHxHEIGHT.")
+        @Option(help: "Stream format: gray (Y800), yuyv (YUYV 4:2:2) or mjpeg. Default: camera.format, else mjpeg.")
+        var raw: Kioskd.Scan.StreamFormat?
+
+        @Option(help: "Frame size of a gray or yuyv stream, WIDTHxHEIGHT. Default: camera.size.")
         var size: String?
 
-        @Argument(help: "The stream: a file, a FIFO, or - for standard input.")
-        var input = "-"
+        @Argument(help: "The stream: a file, a FIFO, or - for standard input. Default: camera.stream.")
+        var input: String?
 
-        @Option(help: "Longest wait for the server's verdict, in milliseconds.")
-        var deadlineMs = 300
+        @Option(help: "Longest wait for the server's verdict, in milliseconds. Default: server.deadline_ms, else 300.")
+        var deadlineMs: Int?
 
-        @Option(help: "Seconds between two syncs.")
-        var syncInterval = 30
+        @Option(help: "Seconds between two syncs. Default: server.sync_interval_s, else 30.")
+        var syncInterval: Int?
 
         @OptionGroup var decoding: BudgetOption
 
-        @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
-        var logLevel: Logger.Level = .info
+        @Option(help: "Log level: trace, debug, info, notice, warning, error, critical. Default: log.level, else info.")
+        var logLevel: Logger.Level?
+
+        @Option(help: "Where to serve /metrics and /status, HOST:PORT. Default: metrics.listen, else 127.0.0.1:9464.")
+        var metricsListen: String?
+
+        @Flag(help: "Serve no metrics and no live status.")
+        var noMetrics = false
 
         func validate() throws {
-            if raw != .mjpeg {
-                guard let size, Kioskd.Scan.parseSize(size) != nil else {
-                    throw ValidationError("--raw \(raw.rawValue) needs --size WIDTHxHEIGHT, e.g. --size 640x480")
-                }
+            if let size, KioskConfiguration.FrameSize(parsing: size) == nil {
+                throw ValidationError("--size must be WIDTHxHEIGHT, e.g. --size 640x480")
             }
-            guard (10...5_000).contains(deadlineMs) else { throw ValidationError("--deadline-ms must be 10…5000") }
-            guard syncInterval >= 1 else { throw ValidationError("--sync-interval must be at least 1 second") }
+            if let deadlineMs, !(10...5_000).contains(deadlineMs) { throw ValidationError("--deadline-ms must be 10…5000") }
+            if let syncInterval, syncInterval < 1 { throw ValidationError("--sync-interval must be at least 1 second") }
+        }
+
+        /// The file's configuration with this command line's flags over it.
+        func resolvedConfiguration() throws(ConfigurationError) -> KioskConfiguration {
+            var configuration = try ConfigurationFile.load(path: config)
+            if let input { configuration.cameraStream = input }
+            if let raw { configuration.cameraFormat = KioskConfiguration.StreamFormat(rawValue: raw.rawValue) ?? .mjpeg }
+            if let size { configuration.cameraSize = KioskConfiguration.FrameSize(parsing: size) }
+            if let deadlineMs { configuration.deadline = .milliseconds(deadlineMs) }
+            if let syncInterval { configuration.syncInterval = .seconds(syncInterval) }
+            if let budget = decoding.budget { configuration.decodingBudgetMilliseconds = budget }
+            if let logLevel { configuration.logLevel = logLevel }
+            if noMetrics { configuration.metricsEnabled = false }
+            if let metricsListen {
+                guard let address = ConfigurationFile.listenAddress(metricsListen) else {
+                    throw ConfigurationError(path: "--metrics-listen", message: "expected HOST:PORT, e.g. 127.0.0.1:9464, got \"\(metricsListen)\"")
+                }
+                (configuration.metricsHost, configuration.metricsPort) = address
+            }
+            try ConfigurationFile.check(configuration, source: input == nil ? config : "the command line")
+            return configuration
         }
 
         func run() async throws {
-            let level = logLevel
-            LoggingSystem.bootstrap { label in
-                var handler = StreamLogHandler.standardError(label: label)
-                handler.logLevel = level
-                return handler
+            let configuration: KioskConfiguration
+            do { configuration = try resolvedConfiguration() } catch {
+                Output.error("kioskd run: \(error)")
+                throw ExitCode(ConfigurationError.exitStatus)
             }
+            let level = LiveSetting(configuration.logLevel)
+            let form = KioskLogHandler.form()
+            LoggingSystem.bootstrap { label in KioskLogHandler(label: label, level: level, form: form) }
             let logger = Logger(label: "kioskd")
             let device = try? state.directory.loadDevice()
             let database = try state.openDatabase()
@@ -77,107 +118,23 @@ extension Kioskd {
                 throw ExitCode(1)
             }
             if device == nil { logger.warning("not enrolled: deciding offline only, nothing will be uploaded") }
-
-            let breaker = SharedCircuitBreaker()
-            // Two connections: a transport serves one request at a time, and a check-in must
-            // never queue behind a sync upload that is waiting on a slow server.
-            let client = device.map { CentralClient(baseURL: $0.serverURL, deviceToken: $0.deviceToken, transport: CurlTransport()) }
-            let syncClient = device.map { CentralClient(baseURL: $0.serverURL, deviceToken: $0.deviceToken, transport: CurlTransport()) }
-            let source: any FrameSource
-            do { source = try openStream(raw, size: size, path: input) } catch {
-                Output.error("kioskd run: \(error)")
-                throw ExitCode(1)
+            let camera = configuration.cameraStream.map { path in
+                CameraInput.stream(path: path, format: configuration.cameraFormat, size: configuration.cameraSize,
+                                   atEnd: input == nil ? .reopen : .stop)
             }
-            let deadline = Duration.milliseconds(deadlineMs)
-            let budget = decoding.budget
-            // The door's objects are made inside its task and never leave it.
-            let door = Task { [source] in
-                let service = CheckInService(engine: CheckInEngine(store: DatabaseCheckInStore(database: database)),
-                                             client: client, deadline: deadline, breaker: breaker, logger: logger)
-                let loop = DoorLoop(service: service, feedback: VerdictPrinter(), logger: logger)
-                return await loop.run(source: source, decoder: .live(budget: budget))
-            }
-            let sync = Task {
-                guard let syncClient else { return }
-                await SyncEngine(database: database, client: syncClient).run(interval: .seconds(syncInterval), logger: logger) { _ in
-                    breaker.recordSuccess()
+            if let path = input, path != "-" {
+                // A stream named on the command line must be there: a typo is not a camera to wait for.
+                do { _ = try camera?.open() } catch {
+                    Output.error("kioskd run: \(error)")
+                    throw ExitCode(1)
                 }
             }
-            let signals = Self.onTerminationSignal {
-                logger.notice("stopping on signal")
-                door.cancel()
-            }
-            let stats = await door.value
-            sync.cancel()
-            // A sync in flight may be waiting on a hanging server (up to its 30 s timeout): give
-            // it a moment to finish its commit, then stop anyway. Nothing is lost by leaving it:
-            // events leave the outbox only once the server has acknowledged them.
-            if await !Self.finished(sync, within: .seconds(2)) {
-                logger.notice("stopping with a sync still waiting for the server; its events stay queued")
-            }
-            signals.forEach { $0.cancel() }
-            let times = stats.decodeMilliseconds
-            let median = times.isEmpty ? 0 : times[times.count / 2]
-            let p95 = times.isEmpty ? 0 : times[min(times.count - 1, times.count * 95 / 100)]
-            logger.info("door stopped", metadata: [
-                "camera.frames": "\(stats.frames)", "camera.bad_frames": "\(stats.badFrames)", "scan.count": "\(stats.scans)",
-                "decode.median_ms": "\(String(format: "%.2f", median))", "decode.p95_ms": "\(String(format: "%.2f", p95))",
-                "outbox.pending": "\((try? database.status().outboxPending) ?? -1)",
-            ])
-        }
-
-        /// Whether `task` ends within `limit`. Does not wait longer than `limit` even when the
-        /// task ignores cancellation (a request blocked in curl until its timeout).
-        static func finished(_ task: Task<Void, Never>, within limit: Duration) async -> Bool {
-            await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
-                let once = ResumeOnce(continuation)
-                Task { await task.value; once.resume(true) }
-                Task { try? await Task.sleep(for: limit); once.resume(false) }
-            }
-        }
-
-        /// Resumes a continuation with the first answer only.
-        final class ResumeOnce: Sendable {
-            private let continuation: Mutex<CheckedContinuation<Bool, Never>?>
-            init(_ continuation: CheckedContinuation<Bool, Never>) { self.continuation = Mutex(continuation) }
-            func resume(_ value: Bool) {
-                continuation.withLock { pending in
-                    pending?.resume(returning: value)
-                    pending = nil
-                }
-            }
-        }
-
-        /// Calls `handler` once on SIGINT or SIGTERM (instead of dying mid-commit).
-        static func onTerminationSignal(_ handler: @escaping @Sendable () -> Void) -> [any DispatchSourceSignal] {
-            [SIGINT, SIGTERM].map { number in
-                signal(number, SIG_IGN)
-                let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-                source.setEventHandler(handler: handler)
-                source.resume()
-                return source
-            }
+            let sinks: [any VerdictSink] = form == .journal ? [] : [VerdictLinePrinter()]
+            let runtime = KioskDaemonRuntime(configuration: configuration, configurationPath: config, database: database, device: device,
+                                             camera: camera, sinks: sinks, notifier: .fromEnvironment(), logLevel: level, logger: logger)
+            try await runtime.run()
         }
     }
-}
-
-/// One tab-separated line per verdict on stdout.
-final class VerdictPrinter: DoorFeedback {
-    func verdict(_ outcome: CheckInOutcome, frame: Int) {
-        let event = outcome.event
-        let fields = [
-            (event?.occurredAt ?? Date()).formatted(.iso8601),
-            "\(frame)",
-            outcome.verdict.logName,
-            outcome.decision.token?.passID.uuidString.lowercased() ?? "-",
-            event.map { $0.decidedOffline ? "offline" : "online" } ?? "-",
-            event?.eventID.uuidString.lowercased() ?? "-",
-            outcome.decision.display.title + (outcome.recordError.map { " (NOT YET WRITTEN: \($0))" } ?? ""),
-        ]
-        Output.line(fields.joined(separator: "\t"))
-    }
-
-    func badFrame(_ error: FrameSourceError) {}
 }
 
 extension Logger.Level: @retroactive ExpressibleByArgument {}

@@ -2,6 +2,7 @@ import CafeProtocol
 import Crypto
 import Foundation
 @testable import KioskCore
+import KioskSimulation
 
 /// Generated fixtures: signed pass tokens, rendered codes, frames and files in a temp folder.
 enum Fixtures {

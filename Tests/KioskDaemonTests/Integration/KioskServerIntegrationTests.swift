@@ -2,6 +2,7 @@ import CafeProtocol
 import CafeServerTesting
 import Foundation
 import KioskCore
+import KioskSimulation
 import KioskTestSupport
 import Logging
 import Synchronization

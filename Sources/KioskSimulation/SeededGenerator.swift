@@ -1,4 +1,5 @@
 import Foundation
+import KioskCore
 
 /// SplitMix64: a small, fast, seedable generator, so every synthetic frame is the same on every
 /// machine and every run (fixtures are generated, and must be reproducible).

@@ -1,3 +1,4 @@
+import KioskCore
 /// A camera double: plays a script of scenes as a frame source, re-rendering each frame with
 /// fresh sensor noise and the code drifting a little, as a hand holds a phone. For the demo
 /// and the tests of everything downstream of the camera.

@@ -1,4 +1,5 @@
 import Foundation
+import KioskCore
 
 /// A camera-like frame described by what is in it: a background, QR codes placed in 3-D
 /// (size, rotation, tilt, on paper or on a phone screen) and the camera's defects. It renders to
@@ -246,7 +247,7 @@ public struct SyntheticScene: Sendable {
                 out[y * w + x] = UInt8((up + 2 * Int(horizontal[y * w + x]) + down + 2) / 4)
             }
         }
-        return GrayImage(uncheckedWidth: w, height: h, pixels: out)
+        return try! GrayImage(width: w, height: h, pixels: out)  // w×h matches the buffer by construction
     }
 
     /// A separable box blur (running sums), edges clamped.
@@ -256,7 +257,7 @@ public struct SyntheticScene: Sendable {
         // Rows are lines of `w` pixels one apart; columns are lines of `h` pixels `w` apart.
         if radiusX > 0 { for y in 0..<h { blurLine(&pixels, start: y * w, count: w, step: 1, radius: radiusX) } }
         if radiusY > 0 { for x in 0..<w { blurLine(&pixels, start: x, count: h, step: w, radius: radiusY) } }
-        return GrayImage(uncheckedWidth: w, height: h, pixels: pixels)
+        return try! GrayImage(width: w, height: h, pixels: pixels)  // w×h matches the buffer by construction
     }
 
     /// A running-sum box blur along one line of `count` pixels, `step` apart, edges clamped.

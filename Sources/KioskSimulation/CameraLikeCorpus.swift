@@ -1,3 +1,4 @@
+import KioskCore
 /// The camera-like frame set of the decoding benchmark and tests: for each category of real-life
 /// trouble at the door, scenes with random but seeded parameters.
 public struct CameraLikeCorpus: Sendable {

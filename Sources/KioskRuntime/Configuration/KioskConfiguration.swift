@@ -1,0 +1,101 @@
+import KioskCore
+import Logging
+
+/// Everything `kioskd run` can be told, with the defaults a box gets when `/etc/kioskd/kioskd.toml`
+/// is missing. The file's keys are named in each property's comment; `systemd/kioskd.toml.example`
+/// is the annotated file.
+public struct KioskConfiguration: Sendable, Equatable {
+    // [server]
+    /// `server.url`: overrides the URL `kioskd enroll` saved (a server that moved).
+    public var serverURL: String?
+    /// `server.deadline_ms`: the longest a customer waits for the online verdict.
+    public var deadline: Duration = .milliseconds(300)
+    /// `server.sync_interval_s`: seconds between two syncs.
+    public var syncInterval: Duration = .seconds(30)
+
+    // [camera]
+    /// `camera.stream`: a raw or MJPEG stream to read (a file, a FIFO, "-" for stdin); nil for
+    /// no camera (the daemon still syncs and prints, and says it has no camera).
+    public var cameraStream: String?
+    /// `camera.format`: gray, yuyv or mjpeg.
+    public var cameraFormat: StreamFormat = .mjpeg
+    /// `camera.size`: "WIDTHxHEIGHT", required for gray and yuyv.
+    public var cameraSize: FrameSize?
+
+    // [door]
+    /// `door.repeat_window_s`: the same code again within this is the same scan.
+    public var repeatWindowSeconds: Double = 5
+    /// `door.debounce_frames`: frames a code must be out of view before it counts as new.
+    public var debounceFrames = 30
+    /// `door.budget_ms`: per-frame decoding budget; nil for the standard one (2 ms + 14 ms a megapixel).
+    public var decodingBudgetMilliseconds: Double?
+
+    // [log]
+    /// `log.level`: trace, debug, info, notice, warning, error or critical.
+    public var logLevel: Logger.Level = .info
+
+    // [metrics]
+    /// `metrics.enabled`: serve Prometheus text and the live status.
+    public var metricsEnabled = true
+    /// `metrics.listen`: "HOST:PORT"; loopback by default (port 0: any free port, logged).
+    public var metricsHost = "127.0.0.1"
+    public var metricsPort = 9464
+
+    public init() {}
+
+    public enum StreamFormat: String, Sendable, CaseIterable {
+        case gray, yuyv, mjpeg
+    }
+
+    public struct FrameSize: Sendable, Equatable, CustomStringConvertible {
+        public var width: Int
+        public var height: Int
+
+        public init(width: Int, height: Int) {
+            self.width = width
+            self.height = height
+        }
+
+        /// "1280x720" (or with ×); nil for anything else.
+        public init?(parsing text: String) {
+            let parts = text.lowercased().split(whereSeparator: { $0 == "x" || $0 == "×" })
+            guard parts.count == 2, let width = Int(parts[0]), let height = Int(parts[1]),
+                  width > 0, height > 0, width <= GrayImage.maxDimension, height <= GrayImage.maxDimension else { return nil }
+            self.init(width: width, height: height)
+        }
+
+        public var description: String { "\(width)x\(height)" }
+    }
+
+    /// The settings SIGHUP may change while the daemon runs (the rest needs a restart: the
+    /// camera, the metrics address).
+    public var reloadable: Reloadable {
+        Reloadable(deadline: deadline, syncInterval: syncInterval, logLevel: logLevel)
+    }
+
+    public struct Reloadable: Sendable, Equatable {
+        public var deadline: Duration
+        public var syncInterval: Duration
+        public var logLevel: Logger.Level
+    }
+}
+
+extension KioskConfiguration {
+    /// Every setting as the file names it, for `kioskd config check`.
+    public var summary: [(key: String, value: String)] {
+        [
+            ("server.url", serverURL ?? "(the enrolled server)"),
+            ("server.deadline_ms", "\(deadline.components.seconds * 1_000 + deadline.components.attoseconds / 1_000_000_000_000_000)"),
+            ("server.sync_interval_s", "\(syncInterval.components.seconds)"),
+            ("camera.stream", cameraStream ?? "(none: no camera)"),
+            ("camera.format", cameraFormat.rawValue),
+            ("camera.size", cameraSize?.description ?? "(from the stream)"),
+            ("door.repeat_window_s", "\(repeatWindowSeconds)"),
+            ("door.debounce_frames", "\(debounceFrames)"),
+            ("door.budget_ms", decodingBudgetMilliseconds.map { "\($0)" } ?? "(standard)"),
+            ("log.level", logLevel.rawValue),
+            ("metrics.enabled", "\(metricsEnabled)"),
+            ("metrics.listen", "\(metricsHost):\(metricsPort)"),
+        ]
+    }
+}

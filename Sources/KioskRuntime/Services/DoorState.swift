@@ -1,0 +1,57 @@
+import Foundation
+import KioskCore
+import Synchronization
+
+/// What the daemon is doing right now, shared by its services: the camera service and the door
+/// write it, the notifier (STATUS=), the metrics and `/status` (for `kioskd status`) read it.
+public final class DoorState: Sendable {
+    public struct Snapshot: Sendable, Codable, Equatable {
+        public enum Camera: String, Sendable, Codable { case none, starting, running, lost, ended }
+        public var camera: Camera = .starting
+        /// Why the camera is not running, in words ("no camera: retrying /dev/video0").
+        public var cameraProblem: String?
+        public var cameraFPS: Double = 0
+        public var framesDropped = 0
+        public var online = false
+        public var enrolled = false
+        public var ticketsCached = 0
+        public var outboxPending = 0
+        public var printJobsWaiting = 0
+        public var lastSync: Date?
+        public var lastSyncError: String?
+        public var lastVerdict: String?
+        public var lastVerdictAt: Date?
+        public var startedAt = Date()
+
+        enum CodingKeys: String, CodingKey {
+            case camera, cameraProblem = "camera_problem", cameraFPS = "camera_fps", framesDropped = "frames_dropped"
+            case online, enrolled, ticketsCached = "tickets_cached", outboxPending = "outbox_pending"
+            case printJobsWaiting = "print_jobs_waiting", lastSync = "last_sync", lastSyncError = "last_sync_error"
+            case lastVerdict = "last_verdict", lastVerdictAt = "last_verdict_at", startedAt = "started_at"
+        }
+
+        /// One line for `systemctl status` (STATUS=): "online · 98,211 tickets · outbox 0 · camera 30 fps".
+        public var statusLine: String {
+            var parts = [enrolled ? (online ? "online" : "offline") : "not enrolled (offline only)"]
+            parts.append("\(ticketsCached.formatted()) tickets")
+            parts.append("outbox \(outboxPending.formatted())")
+            switch camera {
+            case .running: parts.append("camera \(Int(cameraFPS.rounded())) fps")
+            case .starting: parts.append("camera starting")
+            case .none, .lost, .ended: parts.append(cameraProblem ?? "no camera")
+            }
+            if printJobsWaiting > 0 { parts.append("\(printJobsWaiting) to print") }
+            return parts.joined(separator: " · ")
+        }
+    }
+
+    private let state = Mutex(Snapshot())
+
+    public init() {}
+
+    public var snapshot: Snapshot { state.withLock { $0 } }
+
+    public func update(_ change: (inout Snapshot) -> Void) {
+        state.withLock { change(&$0) }
+    }
+}

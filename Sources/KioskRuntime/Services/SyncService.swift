@@ -1,0 +1,59 @@
+import Foundation
+import KioskCore
+import Logging
+import Prometheus
+import ServiceLifecycle
+
+/// Syncs in the background: uploads the outbox, pulls changes, every `interval` (reloadable)
+/// with backoff after failures. Its SQLite work (a page of up to a thousand tickets) runs on
+/// the database executor, off the cooperative threads; stopping cancels a request in flight at
+/// once (events leave the outbox only once the server has acknowledged them, so nothing is lost).
+public final class SyncService: Service, Sendable {
+    let database: KioskDatabase
+    let client: CentralClient?
+    let interval: LiveSetting<Duration>
+    let breaker: SharedCircuitBreaker
+    let state: DoorState
+    let metrics: KioskMetrics?
+    let executor: ThreadExecutor
+    let startup: StartupGate
+    let logger: Logger
+
+    public init(database: KioskDatabase, client: CentralClient?, interval: LiveSetting<Duration>, breaker: SharedCircuitBreaker,
+                state: DoorState, metrics: KioskMetrics?, executor: ThreadExecutor, startup: StartupGate, logger: Logger) {
+        self.database = database
+        self.client = client
+        self.interval = interval
+        self.breaker = breaker
+        self.state = state
+        self.metrics = metrics
+        self.executor = executor
+        self.startup = startup
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        startup.arrived("sync")
+        guard let client else {
+            // Not enrolled: nothing to sync with; wait for the end like the other services.
+            try? await gracefulShutdown()
+            return
+        }
+        let (breaker, state, metrics, executor, interval, logger) = (self.breaker, self.state, self.metrics, self.executor, self.interval, self.logger)
+        let engine = SyncEngine(database: database, client: client)
+        try await cancelWhenGracefulShutdown {
+            await withTaskExecutorPreference(executor) {
+                await engine.run(interval: interval, logger: logger, onSuccess: { _ in
+                    breaker.recordSuccess()
+                    state.update {
+                        $0.lastSync = Date()
+                        $0.lastSyncError = nil
+                    }
+                }, onFailure: { error in
+                    metrics?.syncFailures.increment()
+                    state.update { $0.lastSyncError = "\(error)" }
+                })
+            }
+        }
+    }
+}

@@ -1,0 +1,174 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CafeProtocol
+import Foundation
+import KioskCore
+import KioskSimulation
+import ServiceLifecycle
+import ServiceLifecycleTestKit
+import Testing
+@testable import KioskRuntime
+
+@Suite(.timeLimit(.minutes(2))) struct RuntimeLifecycleTests {
+    @Test func aRecordedStreamIsDecidedCommittedShownAndTheDaemonStopsAtItsEnd() async throws {
+        let fixture = try RuntimeFixture()
+        let a = try fixture.pass(), b = try fixture.pass()
+        let shots = [RuntimeFixture.shot(nil, frames: 3, seed: 1), RuntimeFixture.shot(a, frames: 5, seed: 2),
+                     RuntimeFixture.shot(nil, frames: 6, seed: 3), RuntimeFixture.shot(b, frames: 5, seed: 4),
+                     RuntimeFixture.shot(nil, frames: 6, seed: 5), RuntimeFixture.shot(a, frames: 5, seed: 6)]
+        let camera = CameraInput(name: "synthetic", atEnd: .stop, policy: .everyFrame) { SyntheticCamera(shots: shots) }
+        let socket = try NotifySocket.open()
+        defer { socket.stop() }
+        let recorder = VerdictRecorder()
+        let runtime = fixture.runtime(camera: camera, sinks: [recorder],
+                                      notifier: SystemdNotifier(socketPath: socket.address, watchdogInterval: nil))
+        try await runtime.run()
+
+        #expect(recorder.verdicts == [.enter, .enter, .exit], "A in, B in, A out, each shown once")
+        #expect(try fixture.database.status().outboxPending == 3, "every verdict committed before it was shown")
+        var iterator = socket.messages.makeAsyncIterator()
+        let messages = await socket.wait(for: "STOPPING=1", in: &iterator).map(\.text)
+        #expect(messages.first?.hasPrefix("READY=1\nSTATUS=") == true, "\(messages)")
+        #expect(messages.last?.hasPrefix("STOPPING=1") == true)
+        #expect(runtime.state.snapshot.camera == .ended)
+        #expect(runtime.state.snapshot.lastVerdict == "exit")
+    }
+
+    /// SIGTERM while the camera is a FIFO whose writer sends nothing: the door is blocked on no
+    /// read, the watchdog keeps being fed while it waits, and the group is down within 2 s.
+    @Test func gracefulShutdownWithASilentCameraEndsWithinTwoSeconds() async throws {
+        let fixture = try RuntimeFixture()
+        let fifo = FileManager.default.temporaryDirectory.appendingPathComponent("kioskd-silent-\(UUID().uuidString).fifo").path
+        #expect(mkfifo(fifo, 0o600) == 0)
+        defer { unlink(fifo) }
+        // The writer: open and silent for the whole test.
+        let writer = open(fifo, O_RDWR | O_NONBLOCK)
+        #expect(writer >= 0)
+        defer { close(writer) }
+        let socket = try NotifySocket.open()
+        defer { socket.stop() }
+        let camera = CameraInput.stream(path: fifo, format: .gray, size: .init(width: 64, height: 48), atEnd: .reopen)
+        let runtime = fixture.runtime(camera: camera, notifier: SystemdNotifier(socketPath: socket.address, watchdogInterval: .milliseconds(200)))
+        let services = runtime.makeServices()
+        defer { services.shutdownExecutors() }
+        var iterator = socket.messages.makeAsyncIterator()
+
+        let stopped: Duration = try await testGracefulShutdown { trigger in
+            try await withThrowingTaskGroup(of: Duration?.self) { group in
+                group.addTask {
+                    try await services.group.run()
+                    return nil
+                }
+                let beforeReady = await socket.wait(for: "READY=1", in: &iterator)
+                #expect(beforeReady.last?.text.contains("camera") == true)
+                // Fed from the decode loop while it waits for frames: three pings, ~250 ms apart.
+                for _ in 0..<3 { _ = await socket.wait(for: "WATCHDOG=1", in: &iterator) }
+                let start = ContinuousClock.now
+                trigger.triggerGracefulShutdown()
+                _ = try await group.next()
+                return ContinuousClock.now - start
+            }
+        }
+        #expect(stopped < .seconds(2), "stopped in \(stopped)")
+        let after = await socket.wait(for: "STOPPING=1", in: &iterator)
+        #expect(after.last?.text.hasPrefix("STOPPING=1") == true)
+    }
+
+    /// A camera that is not there does not stop the pings (systemd must not restart a box for
+    /// an unplugged camera); the daemon is READY, degraded, and says why.
+    @Test func aMissingCameraIsReadyDegradedAndStillPings() async throws {
+        let fixture = try RuntimeFixture()
+        let socket = try NotifySocket.open()
+        defer { socket.stop() }
+        let camera = CameraInput.stream(path: "/nonexistent/video.mjpeg", format: .mjpeg, size: nil, atEnd: .reopen)
+        let runtime = fixture.runtime(camera: camera, notifier: SystemdNotifier(socketPath: socket.address, watchdogInterval: .milliseconds(200)))
+        let services = runtime.makeServices()
+        defer { services.shutdownExecutors() }
+        var iterator = socket.messages.makeAsyncIterator()
+        try await testGracefulShutdown { trigger in
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await services.group.run() }
+                let ready = await socket.wait(for: "READY=1", in: &iterator)
+                #expect(ready.last?.text.contains("no camera: retrying /nonexistent/video.mjpeg") == true, "\(ready.map(\.text))")
+                for _ in 0..<3 { _ = await socket.wait(for: "WATCHDOG=1", in: &iterator) }
+                #expect(runtime.state.snapshot.camera == .lost)
+                trigger.triggerGracefulShutdown()
+                try await group.next()
+            }
+        }
+    }
+
+    /// A decoder stuck inside a frame stops the pings, so systemd's watchdog restarts the daemon.
+    @Test func aStuckDecoderStopsThePings() async throws {
+        let fixture = try RuntimeFixture()
+        let socket = try NotifySocket.open()
+        defer { socket.stop() }
+        let decoder = StallingDecoder()
+        let camera = CameraInput(name: "blank", atEnd: .reopen, policy: .latest) { BlankCamera() }
+        var runtime = fixture.runtime(camera: camera, notifier: SystemdNotifier(socketPath: socket.address, watchdogInterval: .milliseconds(200)))
+        runtime.makeDecoder = { decoder }
+        let services = runtime.makeServices()
+        defer { services.shutdownExecutors() }
+        var iterator = socket.messages.makeAsyncIterator()
+        try await testGracefulShutdown { trigger in
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await services.group.run() }
+                _ = await socket.wait(for: "READY=1", in: &iterator)
+                // Stuck now. Whatever pings were sent before, none comes for a whole second
+                // (five watchdog intervals of this test).
+                await withCheckedContinuation { (entered: CheckedContinuation<Void, Never>) in
+                    DispatchQueue.global().async { decoder.entered.wait(); entered.resume() }
+                }
+                let stuckAt = ContinuousClock.now
+                try await Task.sleep(for: .seconds(1))
+                runtime.notifier.status("end of observation")
+                let seen = await socket.wait(for: "end of observation", in: &iterator)
+                let pings = seen.filter { $0.text.contains("WATCHDOG=1") && $0.at > stuckAt + .milliseconds(50) }
+                #expect(pings.isEmpty, "no ping while the decoder is stuck: \(pings.count)")
+                decoder.release.signal()
+                trigger.triggerGracefulShutdown()
+                try await group.next()
+            }
+        }
+    }
+
+    @Test func metricsAndTheLiveStateAreServedOnLoopback() async throws {
+        let fixture = try RuntimeFixture()
+        let a = try fixture.pass()
+        let shots = [RuntimeFixture.shot(nil, frames: 2, seed: 1), RuntimeFixture.shot(a, frames: 4, seed: 2)]
+        let camera = CameraInput(name: "synthetic", atEnd: .reopen, policy: .everyFrame) { SyntheticCamera(shots: shots) }
+        let recorder = VerdictRecorder()
+        let runtime = fixture.runtime(camera: camera, sinks: [recorder], notifier: SystemdNotifier(socketPath: nil, watchdogInterval: nil),
+                                      metrics: true)
+        let services = runtime.makeServices()
+        defer { services.shutdownExecutors() }
+        try await testGracefulShutdown { trigger in
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await services.group.run() }
+                await services.startup.allArrived()
+                let port = try #require(services.status.boundPort.value)
+                let transport = CurlTransport()
+                // The verdict is shown once committed; poll the page until the counter says so.
+                var text = ""
+                for _ in 0..<200 {
+                    text = String(decoding: try await transport.send(HTTPRequest(method: "GET", url: "http://127.0.0.1:\(port)/metrics")).body, as: UTF8.self)
+                    if text.contains("kioskd_verdicts_total{verdict=\"enter\",reason=\"\"} 1") { break }
+                    await Task.yield()
+                    try await Task.sleep(for: .milliseconds(20))
+                }
+                #expect(text.contains("kioskd_verdicts_total{verdict=\"enter\",reason=\"\"} 1"), "\(text.prefix(3000))")
+                #expect(text.contains("kioskd_verdicts_total{verdict=\"deny\",reason=\"refunded\"} 0"), "every series exists from the start")
+                #expect(text.contains("kioskd_decode_seconds_bucket"))
+                #expect(text.contains("# HELP kioskd_outbox_events"))
+                let status = try await transport.send(HTTPRequest(method: "GET", url: "http://127.0.0.1:\(port)/status"))
+                let json = try JSONSerialization.jsonObject(with: Data(status.body)) as? [String: Any]
+                #expect(json?["tickets_cached"] as? Int == 0)
+                #expect(json?["enrolled"] as? Bool == false)
+                trigger.triggerGracefulShutdown()
+                try await group.next()
+            }
+        }
+        #expect(recorder.verdicts == [.enter])
+    }
+}
