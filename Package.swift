@@ -13,6 +13,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "kioskd", targets: ["KioskDaemon"]),
+        .executable(name: "kioskd-bench", targets: ["kioskd-bench"]),
         .executable(name: "cafe-server", targets: ["CafeServerMain"]),
         .library(name: "CafeProtocol", targets: ["CafeProtocol"]),
         .library(name: "KioskCore", targets: ["KioskCore"]),
@@ -98,13 +99,33 @@ let package = Package(
             name: "KioskSimulation",
             dependencies: ["KioskCore"],
             swiftSettings: swiftSettings),
+        // What kioskd's commands and the benchmark commands share: --state-dir, output, --budget.
+        .target(
+            name: "KioskCLI",
+            dependencies: [
+                "KioskCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings),
         .executableTarget(
             name: "KioskDaemon",
             dependencies: [
-                "KioskCore", "KioskRuntime", "KioskSimulation", "CafeProtocol",
+                "KioskCore", "KioskCLI", "KioskRuntime", "KioskSimulation", "CafeProtocol",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
+            swiftSettings: swiftSettings),
+        // `kioskd-bench`: the kiosk's benchmarks (decoding, offline and online check-ins, backlog,
+        // the door loop's memory over a million frames), apart from the shipped binary.
+        .executableTarget(
+            name: "kioskd-bench",
+            dependencies: [
+                "KioskCore", "KioskCLI", "KioskRuntime", "KioskSimulation", "CafeProtocol",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/KioskBench",
             swiftSettings: swiftSettings),
         .target(
             name: "CafeServer",
@@ -209,7 +230,7 @@ let package = Package(
             swiftSettings: swiftSettings),
         .testTarget(
             name: "KioskDaemonTests",
-            dependencies: ["KioskCore", "KioskSimulation", "CafeProtocol", "KioskDaemon", "KioskTestSupport", "CafeServerTesting",
+            dependencies: ["KioskCore", "KioskSimulation", "CafeProtocol", "KioskDaemon", "kioskd-bench", "KioskTestSupport", "CafeServerTesting",
                            .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings),
     ],

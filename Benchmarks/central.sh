@@ -15,6 +15,7 @@ backend=${2:-sqlite}
 
 swift build -c release --product cafe-server >/dev/null
 swift build -c release --product kioskd >/dev/null
+swift build -c release --product kioskd-bench >/dev/null
 bin=.build/release
 
 work=$(mktemp -d /tmp/cafe-bench.XXXXXX)
@@ -59,15 +60,15 @@ $bin/cafe-server bench touch --count 1000 2>/dev/null
 $bin/kioskd sync --state-dir "$state" | tail -2
 
 step "online check-ins at 200/s for 10 s, open loop, 16 connections (server p99)" \
-     "kioskd bench online --rate 200 --seconds 10"
-$bin/kioskd bench online --tokens "$work/tokens" --rate 200 --seconds 10 --state-dir "$state"
+     "kioskd-bench online --rate 200 --seconds 10"
+$bin/kioskd-bench online --tokens "$work/tokens" --rate 200 --seconds 10 --state-dir "$state"
 
 step "the door's online verdict, one scan at a time, 20/s for 10 s (kiosk p99)" \
-     "kioskd bench online --door --rate 20 --seconds 10"
-$bin/kioskd bench online --door --tokens "$work/tokens" --rate 20 --seconds 10 --state-dir "$state"
+     "kioskd-bench online --door --rate 20 --seconds 10"
+$bin/kioskd-bench online --door --tokens "$work/tokens" --rate 20 --seconds 10 --state-dir "$state"
 
 step "the door with the server hanging (accepts, never answers), deadline 300 ms" \
-     "kioskd bench online --door --deadline-ms 300 (server: Benchmarks/hanging_server.py)"
+     "kioskd-bench online --door --deadline-ms 300 (server: Benchmarks/hanging_server.py)"
 python3 Benchmarks/hanging_server.py >"$work/hang.out" &
 pids+=($!)
 for _ in $(seq 50); do [ -s "$work/hang.out" ] && break; sleep 0.1; done
@@ -78,10 +79,10 @@ import json, sys
 path, url = sys.argv[1], sys.argv[2]
 device = json.load(open(path)); device["server_url"] = url; json.dump(device, open(path, "w"))
 PY
-$bin/kioskd bench online --door --deadline-ms 300 --tokens "$work/tokens" --rate 5 --seconds 6 --state-dir "$work/kiosk-hang"
+$bin/kioskd-bench online --door --deadline-ms 300 --tokens "$work/tokens" --rate 5 --seconds 6 --state-dir "$work/kiosk-hang"
 
-step "a backlog of 1,000 offline check-ins drains to the server" "kioskd bench drain --scans 1000"
-$bin/kioskd bench drain --scans 1000 --tokens "$work/tokens" --state-dir "$state"
+step "a backlog of 1,000 offline check-ins drains to the server" "kioskd-bench drain --scans 1000"
+$bin/kioskd-bench drain --scans 1000 --tokens "$work/tokens" --state-dir "$state"
 
 step "resident memory of the door with $tickets tickets cached (kioskd run, sampled while it runs)" \
      "grep Rss|Pss|Private_Dirty /proc/PID/smaps_rollup"
@@ -95,5 +96,5 @@ awk '/^[0-9a-f]+-[0-9a-f]+ /{name=($6==""?"[anon]":$6)} /^Rss:/{rss[name]+=$2} E
 while kill -0 "$door_pid" 2>/dev/null; do sleep 0.2; done
 
 step "baseline in the same run: the offline verdict (payload → verdict → event committed), 100,000 tickets" \
-     "kioskd bench checkin --tickets 100000 --scans 2000"
-$bin/kioskd bench checkin --tickets 100000 --scans 2000 | tail -2
+     "kioskd-bench checkin --tickets 100000 --scans 2000"
+$bin/kioskd-bench checkin --tickets 100000 --scans 2000 | tail -2

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Runs the peer decoders on the frames `kioskd bench decode --out DIR` wrote, and prints the
+"""Runs the peer decoders on the frames `kioskd-bench decode --out DIR` wrote, and prints the
 same table as kioskd: per category, codes detected, wrong payloads, false positives, median and
 p95 ms per frame.
 

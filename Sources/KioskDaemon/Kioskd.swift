@@ -18,8 +18,8 @@ struct Kioskd: AsyncParsableCommand {
               kioskd check --file photo.jpg        why would this pass be denied?
               kioskd scan --format tsv *.png       one line per code: FILE<TAB>PAYLOAD
               kioskd render "$TOKEN" --format text show a pass in this terminal
-              kioskd bench decode                  measure the decoder on camera-like frames
+              kioskd config check                  validate /etc/kioskd/kioskd.toml
             """,
-        subcommands: [Run.self, Demo.self, Scan.self, Render.self, Enroll.self, Sync.self, Status.self, Check.self, Config.self, Bench.self]
+        subcommands: [Run.self, Demo.self, Scan.self, Render.self, Enroll.self, Sync.self, Status.self, Check.self, Config.self]
     )
 }

@@ -72,6 +72,7 @@ public struct KioskDaemonRuntime: Sendable {
         let doorExecutor = ThreadExecutor(name: "kioskd.checkin")
         let databaseExecutor = ThreadExecutor(name: "kioskd.db")
         let mailbox = FrameMailbox(policy: camera?.policy ?? .latest)
+        let clock = ClockGuard(floor: try? database.clockFloor(), logger: logger)
         let hub = FeedbackHub()
 
         let cameraService = CameraService(input: camera, mailbox: mailbox, state: state, metrics: metrics, startup: startup,
@@ -81,9 +82,10 @@ public struct KioskDaemonRuntime: Sendable {
             settings: .init(repeatWindowSeconds: configuration.repeatWindowSeconds, debounceFrames: configuration.debounceFrames,
                             decodingBudgetMilliseconds: configuration.decodingBudgetMilliseconds),
             database: database, client: doorClient, deadline: deadline, breaker: breaker, mailbox: mailbox, hub: hub,
-            metrics: metrics, notifier: notifier, executor: doorExecutor, startup: startup, logger: logger, makeDecoder: makeDecoder)
+            metrics: metrics, notifier: notifier, executor: doorExecutor, startup: startup, clock: clock, logger: logger,
+            makeDecoder: makeDecoder)
         let sync = SyncService(database: database, client: syncClient, interval: syncInterval, breaker: breaker, state: state,
-                               metrics: metrics, executor: databaseExecutor, startup: startup, logger: logger)
+                               metrics: metrics, executor: databaseExecutor, startup: startup, clock: clock, logger: logger)
         let status = StatusService(database: database, state: state, metrics: metrics, breaker: breaker,
                                    listen: configuration.metricsEnabled ? (configuration.metricsHost, configuration.metricsPort) : nil,
                                    executor: databaseExecutor, startup: startup, logger: logger)

@@ -49,9 +49,9 @@ import Testing
 
     /// Starts kioskd, kills it with SIGKILL once it printed `killAt` lines, and returns every
     /// line it printed. Waiting happens on threads of their own, not the cooperative pool.
-    static func runAndKill(_ arguments: [String], afterLines killAt: Int) async throws -> (lines: [String], killed: Bool) {
+    static func runAndKill(_ arguments: [String], afterLines killAt: Int, executable: URL = Kioskd.executable) async throws -> (lines: [String], killed: Bool) {
         let process = Process()
-        process.executableURL = Kioskd.executable
+        process.executableURL = executable
         process.arguments = arguments
         let out = Pipe()
         process.standardOutput = out
@@ -77,7 +77,8 @@ import Testing
         for round in 0..<6 {
             let killAt = Int.random(in: 5...150, using: &generator)
             let (lines, killed) = try await Self.runAndKill(
-                ["bench", "checkin", "--tickets", "500", "--scans", "1000000", "--print-events", "--state-dir", state], afterLines: killAt)
+                ["checkin", "--tickets", "500", "--scans", "1000000", "--print-events", "--state-dir", state], afterLines: killAt,
+                executable: Kioskd.benchExecutable)
             #expect(killed, "round \(round): the child was killed, not finished")
             let printed = lines.filter { $0.hasPrefix("committed ") }.map { String($0.dropFirst("committed ".count)) }
             #expect(printed.count >= killAt)

@@ -19,6 +19,9 @@ struct Kioskd {
         return root.appendingPathComponent(".build/debug/kioskd")
     }()
 
+    /// `kioskd-bench`, the benchmarks' executable, in the same build folder.
+    static let benchExecutable = executable.deletingLastPathComponent().appendingPathComponent("kioskd-bench")
+
     /// Runs kioskd and collects its output on threads of its own: waiting for a child process
     /// must not hold one of Swift's few cooperative threads, which other tests need.
     static func run(_ arguments: [String], stdin: Data? = nil) async throws -> Result {

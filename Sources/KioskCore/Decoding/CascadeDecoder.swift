@@ -11,7 +11,7 @@ import Foundation
 public final class CascadeDecoder: QRDecoder {
     public let name = "cascade"
 
-    /// The default order, from the benchmark (`kioskd bench decode --passes`, see
+    /// The default order, from the benchmark (`kioskd-bench decode --passes`, see
     /// docs/PERFORMANCE.md): each later pass finds codes the earlier ones miss.
     public static let defaultPasses: [DecodePass] = [
         .zxingFull,          // fast path: nearly everything, ~1 ms at 480p, ~2.5 ms at 720p

@@ -173,6 +173,22 @@ public struct KioskDatabase: Sendable {
                                    createdAt: event.occurredAt, attempts: 0, lastError: nil)
             try row.insert(db, onConflict: .ignore)
             if let ticket { try TicketRecord(ticket).save(db) }
+            try db.execute(sql: """
+                INSERT INTO setting (name, value) VALUES (?, ?)
+                ON CONFLICT (name) DO UPDATE SET value = MAX(CAST(value AS INTEGER), CAST(excluded.value AS INTEGER))
+                """, arguments: [SettingRecord.Names.lastDecisionAt, String(Int64(event.occurredAt.timeIntervalSince1970 * 1_000))])
+        }
+    }
+
+    /// The earliest "now" this kiosk may decide at: the later of its last committed decision
+    /// and the server's time at the last sync. A box whose clock went back (no battery, NTP not
+    /// answering yet) must not decide before it: the rules would re-grant passes that expired.
+    public func clockFloor() throws -> Date? {
+        try writer.read { db in
+            let decided = try SettingRecord.fetchOne(db, key: SettingRecord.Names.lastDecisionAt)
+                .flatMap { Int64($0.value) }.map { Date(timeIntervalSince1970: Double($0) / 1_000) }
+            let synced = try SettingRecord.fetchOne(db, key: SettingRecord.Names.lastSyncAt).flatMap { WireCoding.parseTimestamp($0.value) }
+            return [decided, synced].compactMap { $0 }.max()
         }
     }
 

@@ -115,5 +115,7 @@ struct SettingRecord: Codable, FetchableRecord, PersistableRecord {
         static let syncCursor = "sync.cursor"
         static let storeSettings = "store.settings"
         static let lastSyncAt = "sync.last_success_at"
+        /// The latest decision's time, Unix milliseconds: a clock that went back never decides before it.
+        static let lastDecisionAt = "clock.last_decision_ms"
     }
 }

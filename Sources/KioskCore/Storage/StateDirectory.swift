@@ -56,6 +56,20 @@ public struct StateDirectory: Sendable {
                                                 attributes: [.posixPermissions: 0o700])
     }
 
+    /// An admin runs `kioskd enroll` or `kioskd sync` as root, but the service runs as its own
+    /// user (`kioskd`): files root creates in the service's directory are given to the
+    /// directory's owner, so the service can still open its cache and read its credentials.
+    /// Does nothing unless running as root in a directory someone else owns.
+    public func handOverToOwner() throws {
+        guard System.isRoot else { return }
+        let owner = try System.owner(of: path)
+        guard owner.uid != 0 else { return }
+        for name in try FileManager.default.contentsOfDirectory(atPath: path) {
+            let file = path + "/" + name
+            if try System.owner(of: file) != owner { try System.changeOwner(of: file, to: owner) }
+        }
+    }
+
     public func loadDevice() throws -> DeviceCredentials? {
         guard FileManager.default.fileExists(atPath: devicePath) else { return nil }
         let data = try Data(contentsOf: URL(fileURLWithPath: devicePath))
@@ -78,5 +92,6 @@ public struct StateDirectory: Sendable {
         if rename(temporary, devicePath) != 0 {
             throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: devicePath])
         }
+        try handOverToOwner()
     }
 }

@@ -12,6 +12,10 @@ public struct SyncReport: Sendable, Equatable {
     public var printJobsAcknowledged = 0
     public var cursor: String?
     public var duration: Duration = .zero
+    /// The server's clock in the last page, and how far this box's clock was ahead of it
+    /// (seconds; negative: behind) when the page arrived.
+    public var serverTime: Date?
+    public var clockSkew: TimeInterval?
 }
 
 /// Pushes the outbox, then pulls changes page by page from the saved cursor. Every step is
@@ -42,6 +46,9 @@ public struct SyncEngine: Sendable {
         // by the two). The saved cursor still moves only with the page it belongs to.
         var page: SyncPage
         do { page = try await client.sync(cursor: cursor, limit: pageSize) } catch { throw SyncError.pull(error) }
+        // The first page's time, as it arrives: later pages may wait behind our own writes.
+        report.serverTime = page.serverTime
+        report.clockSkew = Date().timeIntervalSince(page.serverTime)
         while true {
             if page.hasMore {
                 let client = self.client, nextCursor = page.cursor, limit = pageSize

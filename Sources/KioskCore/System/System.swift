@@ -65,6 +65,21 @@ public enum System {
         }
     }
 
+    /// The owner (uid, gid) of a file or directory.
+    static func owner(of path: String) throws(SystemCallError) -> (uid: uid_t, gid: gid_t) {
+        var info = stat()
+        guard path.withCString({ stat($0, &info) }) == 0 else { throw SystemCallError(call: "stat \(path)", errno: errno) }
+        return (info.st_uid, info.st_gid)
+    }
+
+    static func changeOwner(of path: String, to owner: (uid: uid_t, gid: gid_t)) throws(SystemCallError) {
+        guard path.withCString({ lchown($0, owner.uid, owner.gid) }) == 0 else {
+            throw SystemCallError(call: "chown \(path)", errno: errno)
+        }
+    }
+
+    static var isRoot: Bool { geteuid() == 0 }
+
     /// Sends one datagram to a Unix socket: a path, or `@name` for the abstract namespace
     /// (as `$NOTIFY_SOCKET` names systemd's). Non-blocking: a full socket queue drops the
     /// message (EAGAIN) rather than stalling the caller.

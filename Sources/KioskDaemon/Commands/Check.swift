@@ -1,6 +1,7 @@
 import ArgumentParser
 import CafeProtocol
 import Foundation
+import KioskCLI
 import KioskCore
 
 extension Kioskd {

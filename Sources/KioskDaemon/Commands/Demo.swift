@@ -2,6 +2,7 @@ import ArgumentParser
 import CafeProtocol
 import Crypto
 import Foundation
+import KioskCLI
 import KioskCore
 import KioskSimulation
 import Logging

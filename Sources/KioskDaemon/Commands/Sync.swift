@@ -1,6 +1,7 @@
 import ArgumentParser
 import CafeProtocol
 import Foundation
+import KioskCLI
 import KioskCore
 
 extension Kioskd {
@@ -30,6 +31,11 @@ extension Kioskd {
                     Output.line("conflict: event \(conflict.eventID.uuidString.lowercased()): the server says \(conflict.serverVerdict.logName) — \(conflict.message)")
                 }
                 Output.line("pulled \(report.pulledTickets) ticket(s) in \(report.pages) page(s); cursor \(report.cursor ?? "-")")
+                if let skew = report.clockSkew {
+                    let seconds = Int(skew.rounded())
+                    Output.line(abs(seconds) < 2 ? "clock agrees with the server's"
+                                : "clock \(abs(seconds)) s \(seconds > 0 ? "ahead of" : "behind") the server's" + (abs(seconds) >= 60 ? ": check NTP (timedatectl)" : ""))
+                }
                 Output.line("done in \(report.duration.milliseconds) ms")
             } catch let error as SyncError {
                 if case .unauthorized? = error.centralError {

@@ -23,6 +23,7 @@ public final class KioskMetrics: DoorObserver, Sendable {
     let secondsSinceSync: Gauge
     let syncFailures: Counter
     let circuitOpen: Gauge
+    let clockSkew: Gauge
 
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.registry = registry
@@ -52,6 +53,7 @@ public final class KioskMetrics: DoorObserver, Sendable {
         printQueueJobs = registry.makeGauge(descriptor: Self.name("print_queue", "jobs", "Passes sold at the counter waiting to be printed."))
         secondsSinceSync = registry.makeGauge(descriptor: Self.name("since_sync", "seconds", "Seconds since the last good sync (-1: never)."))
         syncFailures = registry.makeCounter(descriptor: Self.name("sync_failures", "total", "Sync rounds that failed."))
+        clockSkew = registry.makeGauge(descriptor: Self.name("clock_skew", "seconds", "This box's clock minus the server's at the last sync."))
         circuitOpen = registry.makeGauge(descriptor: Self.name("circuit", "open", "1 while the door decides offline without asking the server."))
     }
 

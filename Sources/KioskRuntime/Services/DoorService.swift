@@ -35,13 +35,14 @@ public final class DoorService: Service, Sendable {
     let notifier: SystemdNotifier
     let executor: ThreadExecutor
     let startup: StartupGate
+    let clock: ClockGuard
     let logger: Logger
     /// For tests: a decoder other than the live cascade (one that hangs, say).
     let makeDecoder: @Sendable () -> any QRDecoder
 
     public init(settings: Settings, database: KioskDatabase, client: CentralClient?, deadline: LiveSetting<Duration>,
                 breaker: SharedCircuitBreaker, mailbox: FrameMailbox, hub: FeedbackHub, metrics: KioskMetrics?,
-                notifier: SystemdNotifier, executor: ThreadExecutor, startup: StartupGate, logger: Logger,
+                notifier: SystemdNotifier, executor: ThreadExecutor, startup: StartupGate, clock: ClockGuard, logger: Logger,
                 makeDecoder: (@Sendable () -> any QRDecoder)? = nil) {
         self.settings = settings
         self.database = database
@@ -54,6 +55,7 @@ public final class DoorService: Service, Sendable {
         self.notifier = notifier
         self.executor = executor
         self.startup = startup
+        self.clock = clock
         self.logger = logger
         let budget = settings.decodingBudgetMilliseconds
         self.makeDecoder = makeDecoder ?? { budget.map { CascadeDecoder(budget: $0) } ?? CascadeDecoder() }
@@ -64,7 +66,9 @@ public final class DoorService: Service, Sendable {
         let stats = await withGracefulShutdownHandler {
             await withTaskExecutorPreference(executor) {
                 // The door's objects are made on its executor and never leave it.
-                let engine = CheckInEngine(store: DatabaseCheckInStore(database: database), repeatWindow: settings.repeatWindowSeconds)
+                let clock = self.clock
+                let engine = CheckInEngine(store: DatabaseCheckInStore(database: database), repeatWindow: settings.repeatWindowSeconds,
+                                           now: { clock.now() })
                 let service = CheckInService(engine: engine, client: client, deadline: deadline, breaker: breaker, logger: logger)
                 let loop = DoorLoop(service: service, feedback: hub, observer: metrics, logger: logger)
                 startup.arrived("door")

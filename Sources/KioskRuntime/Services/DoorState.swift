@@ -19,6 +19,8 @@ public final class DoorState: Sendable {
         public var printJobsWaiting = 0
         public var lastSync: Date?
         public var lastSyncError: String?
+        /// How far this box's clock is ahead of the server's (seconds; negative: behind), at the last sync.
+        public var clockSkewSeconds: Double?
         public var lastVerdict: String?
         public var lastVerdictAt: Date?
         public var startedAt = Date()
@@ -27,6 +29,7 @@ public final class DoorState: Sendable {
             case camera, cameraProblem = "camera_problem", cameraFPS = "camera_fps", framesDropped = "frames_dropped"
             case online, enrolled, ticketsCached = "tickets_cached", outboxPending = "outbox_pending"
             case printJobsWaiting = "print_jobs_waiting", lastSync = "last_sync", lastSyncError = "last_sync_error"
+            case clockSkewSeconds = "clock_skew_s"
             case lastVerdict = "last_verdict", lastVerdictAt = "last_verdict_at", startedAt = "started_at"
         }
 
@@ -41,11 +44,23 @@ public final class DoorState: Sendable {
             case .none, .lost, .ended: parts.append(cameraProblem ?? "no camera")
             }
             if printJobsWaiting > 0 { parts.append("\(printJobsWaiting) to print") }
+            if let skew = clockSkewSeconds, abs(skew) >= Self.skewWorthSaying {
+                parts.append("clock \(Self.describe(abs(skew))) \(skew > 0 ? "ahead" : "behind")")
+            }
             return parts.joined(separator: " · ")
+        }
+
+        static var skewWorthSaying: Double { DoorState.skewWorthSaying }
+
+        static func describe(_ seconds: Double) -> String {
+            seconds < 120 ? "\(Int(seconds)) s" : seconds < 7_200 ? "\(Int(seconds / 60)) min" : "\(Int(seconds / 3_600)) h"
         }
     }
 
     private let state = Mutex(Snapshot())
+
+    /// Clocks this far apart make offline decisions questionable (a pass's last minutes).
+    public static let skewWorthSaying: Double = 60
 
     public init() {}
 

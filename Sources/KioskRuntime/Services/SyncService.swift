@@ -17,10 +17,12 @@ public final class SyncService: Service, Sendable {
     let metrics: KioskMetrics?
     let executor: ThreadExecutor
     let startup: StartupGate
+    let clock: ClockGuard
     let logger: Logger
 
     public init(database: KioskDatabase, client: CentralClient?, interval: LiveSetting<Duration>, breaker: SharedCircuitBreaker,
-                state: DoorState, metrics: KioskMetrics?, executor: ThreadExecutor, startup: StartupGate, logger: Logger) {
+                state: DoorState, metrics: KioskMetrics?, executor: ThreadExecutor, startup: StartupGate, clock: ClockGuard, logger: Logger) {
+        self.clock = clock
         self.database = database
         self.client = client
         self.interval = interval
@@ -39,21 +41,40 @@ public final class SyncService: Service, Sendable {
             try? await gracefulShutdown()
             return
         }
-        let (breaker, state, metrics, executor, interval, logger) = (self.breaker, self.state, self.metrics, self.executor, self.interval, self.logger)
+        let (breaker, state, metrics, executor, interval, logger, clock) = (self.breaker, self.state, self.metrics, self.executor, self.interval, self.logger, self.clock)
         let engine = SyncEngine(database: database, client: client)
         try await cancelWhenGracefulShutdown {
             await withTaskExecutorPreference(executor) {
-                await engine.run(interval: interval, logger: logger, onSuccess: { _ in
+                await engine.run(interval: interval, logger: logger, onSuccess: { report in
                     breaker.recordSuccess()
+                    if let serverTime = report.serverTime { clock.advance(to: serverTime) }
+                    let before = state.snapshot.clockSkewSeconds
                     state.update {
                         $0.lastSync = Date()
                         $0.lastSyncError = nil
+                        $0.clockSkewSeconds = report.clockSkew
+                    }
+                    if let skew = report.clockSkew {
+                        metrics?.clockSkew.set(skew)
+                        Self.logSkew(skew, before: before, logger: logger)
                     }
                 }, onFailure: { error in
                     metrics?.syncFailures.increment()
                     state.update { $0.lastSyncError = "\(error)" }
                 })
             }
+        }
+    }
+
+    /// Said when the clocks drift apart past a minute, and when they agree again: not at every sync.
+    static func logSkew(_ skew: Double, before: Double?, logger: Logger) {
+        let wide = abs(skew) >= DoorState.skewWorthSaying
+        let wasWide = before.map { abs($0) >= DoorState.skewWorthSaying } ?? false
+        if wide && !wasWide {
+            logger.warning("this box's clock is \(Int(abs(skew))) s \(skew > 0 ? "ahead of" : "behind") the server's: offline decisions use it (check NTP)",
+                           metadata: ["clock.skew_s": "\(Int(skew))"])
+        } else if !wide && wasWide {
+            logger.notice("this box's clock agrees with the server's again", metadata: ["clock.skew_s": "\(Int(skew))"])
         }
     }
 }

@@ -1,11 +1,12 @@
 import ArgumentParser
 import CafeProtocol
 import Foundation
+import KioskCLI
 import KioskCore
 import Logging
 import Synchronization
 
-extension Kioskd.Bench {
+extension KioskdBench {
     struct Online: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Measure online verdicts against the enrolled server, at a fixed rate.",

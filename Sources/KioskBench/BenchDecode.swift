@@ -2,18 +2,11 @@ import ArgumentParser
 import CafeProtocol
 import Crypto
 import Foundation
+import KioskCLI
 import KioskCore
 import KioskSimulation
 
-extension Kioskd {
-    struct Bench: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(
-            abstract: "Measure the kiosk's hot paths and print figures.",
-            subcommands: [Decode.self, CheckIn.self, Online.self, Drain.self])
-    }
-}
-
-extension Kioskd.Bench {
+extension KioskdBench {
     struct Decode: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Decode a generated set of camera-like frames and print detection and timing.",

@@ -2,10 +2,11 @@ import ArgumentParser
 import CafeProtocol
 import Crypto
 import Foundation
+import KioskCLI
 import KioskCore
 import KioskSimulation
 
-extension Kioskd.Bench {
+extension KioskdBench {
     struct CheckIn: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "checkin",

@@ -4,19 +4,22 @@ import Foundation
 import KioskCore
 
 /// `--state-dir`, shared by every command that uses the kiosk's cache.
-struct StateOptions: ParsableArguments {
+public struct StateOptions: ParsableArguments {
+    public init() {}
+
     @Option(help: ArgumentHelp("Where the cache and the device credentials live.",
                                discussion: "Default: $STATE_DIRECTORY (set by systemd), else /var/lib/kioskd."))
-    var stateDir: String?
+    public var stateDir: String?
 
-    var directory: StateDirectory { StateDirectory.resolve(option: stateDir) }
+    public var directory: StateDirectory { StateDirectory.resolve(option: stateDir) }
 
     /// Opens the cache, saying so loudly when a damaged file had to be replaced.
-    func openDatabase() throws -> KioskDatabase {
+    public func openDatabase() throws -> KioskDatabase {
         let directory = directory
         do {
             try directory.prepare()
             let opened = try KioskDatabase.open(path: directory.databasePath)
+            try directory.handOverToOwner()
             if let aside = opened.movedAside {
                 Output.error("""
                     kioskd: the cache \(directory.databasePath) was damaged (\(aside.reason)).
@@ -33,7 +36,7 @@ struct StateOptions: ParsableArguments {
     }
 
     /// The enrolled device, or a clear message and exit status 1.
-    func requireDevice() throws -> DeviceCredentials {
+    public func requireDevice() throws -> DeviceCredentials {
         let directory = directory
         let device: DeviceCredentials?
         do { device = try directory.loadDevice() } catch {
@@ -49,11 +52,11 @@ struct StateOptions: ParsableArguments {
 }
 
 extension Duration {
-    var milliseconds: Int { Int(inMilliseconds.rounded()) }
+    public var milliseconds: Int { Int(inMilliseconds.rounded()) }
 }
 
 /// "3 min ago", "2 h ago", "5 d ago": ages an admin reads at a glance.
-func describeAge(since date: Date, now: Date = Date()) -> String {
+public func describeAge(since date: Date, now: Date = Date()) -> String {
     let seconds = Int(now.timeIntervalSince(date))
     if seconds < 0 { return "in the future (clock skew?)" }
     if seconds < 90 { return "\(seconds) s ago" }
