@@ -55,6 +55,15 @@ public struct DoorLoopStats: Sendable, Equatable {
         decodeMicroseconds.totalCount == 0 ? 0 : Double(decodeMicroseconds.valueAtPercentile(percentile)) / 1_000
     }
 
+    /// Adds another run's counts and times to these.
+    public mutating func merge(_ other: DoorLoopStats) {
+        frames += other.frames
+        badFrames += other.badFrames
+        scans += other.scans
+        idleWaits += other.idleWaits
+        decodeMicroseconds.add(other.decodeMicroseconds)
+    }
+
     public var decodeMedianMilliseconds: Double { decodeMilliseconds(atPercentile: 50) }
     public var decodeP95Milliseconds: Double { decodeMilliseconds(atPercentile: 95) }
 }

@@ -44,6 +44,9 @@ extension Kioskd {
         @Option(help: "Play these customers (LABEL<TAB>STYLE<TAB>TOKEN lines) against the enrolled server instead.")
         var script: String?
 
+        @Option(help: "With --script: the cafe-server process that '#server stop|start' lines freeze and thaw.")
+        var serverPid: Int32?
+
         @OptionGroup var state: StateOptions
 
         func validate() throws {
@@ -92,13 +95,18 @@ extension Kioskd {
         final class ConsoleFeedback: DoorFeedback {
             let clock: DemoClock
             let showOrigin: Bool
-            init(clock: DemoClock, showOrigin: Bool = false) {
+            var offline = 0
+            /// Frames shown before this part of the feed (the demo's frame numbers run on).
+            let frameOffset: Int
+            init(clock: DemoClock, showOrigin: Bool = false, frameOffset: Int = 0) {
                 self.clock = clock
                 self.showOrigin = showOrigin
+                self.frameOffset = frameOffset
             }
             func verdict(_ outcome: CheckInOutcome, frame: Int) {
+                if outcome.event?.decidedOffline == true { offline += 1 }
                 let origin = showOrigin ? (outcome.event.map { $0.decidedOffline ? " (offline)" : " (server)" } ?? "") : ""
-                Output.line("\(Demo.time(clock.now))  frame \(frame): \(Demo.describe(outcome))\(origin)")
+                Output.line("\(Demo.time(clock.now))  frame \(frame + frameOffset): \(Demo.describe(outcome))\(origin)")
             }
             func badFrame(_ error: FrameSourceError) { Output.error("kioskd demo: \(error)") }
         }
@@ -199,17 +207,28 @@ extension Kioskd {
         }
 
         /// The door of an enrolled kiosk, online first against its server, on a scripted feed.
+        /// A line `#server<TAB>stop` freezes the server (SIGSTOP to --server-pid) and
+        /// `#server<TAB>start` thaws it and syncs: the customers between get offline verdicts
+        /// within the deadline, and the backlog is uploaded once the server is back.
         func runAgainstServer(script: String) async throws {
             let (width, height) = Kioskd.Scan.parseSize(size)!
             let device = try state.requireDevice()
             let database = try state.openDatabase()
             let lines = try String(contentsOfFile: script, encoding: .utf8).split(separator: "\n").filter { !$0.isEmpty }
             let forger = PassSigner(privateKey: Curve25519.Signing.PrivateKey())
-            var feed: [(label: String, payload: String?, style: Style, laterBy: TimeInterval)] = [("nobody at the door", nil, .paper, 0)]
+            typealias Customer = (label: String, payload: String?, style: Style, laterBy: TimeInterval)
+            // Customers in segments; between two segments the server is frozen or thawed.
+            var segments: [(customers: [Customer], then: String?)] = [([("nobody at the door", nil, .paper, 0)], nil)]
             for line in lines {
                 let fields = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
+                if fields.first == "#server", fields.count == 2, ["stop", "start"].contains(fields[1]) {
+                    guard serverPid != nil else { throw ValidationError("\(script): '#server \(fields[1])' needs --server-pid") }
+                    segments[segments.count - 1].then = fields[1]
+                    segments.append(([], nil))
+                    continue
+                }
                 guard fields.count == 3, let style = Style(name: fields[1]) else {
-                    throw ValidationError("\(script): expected LABEL<TAB>STYLE<TAB>TOKEN, got: \(line)")
+                    throw ValidationError("\(script): expected LABEL<TAB>STYLE<TAB>TOKEN or #server<TAB>stop|start, got: \(line)")
                 }
                 var token = fields[2]
                 if token == "forged" {
@@ -222,7 +241,7 @@ extension Kioskd {
                     bytes[33] ^= 0x01  // one second more validity: the signature no longer matches
                     token = Base45.encode(bytes)
                 }
-                feed.append((fields[0], token, style, 0))
+                segments[segments.count - 1].customers.append((fields[0], token, style, 0))
             }
             let clock = DemoClock(Date())
             let client = CentralClient(baseURL: device.serverURL, deviceToken: device.deviceToken, transport: CurlTransport())
@@ -230,20 +249,45 @@ extension Kioskd {
             // customer is a new scan. The debouncer still merges the frames of one showing (the
             // empty frames between customers end a showing).
             let engine = CheckInEngine(store: DatabaseCheckInStore(database: database), repeatWindow: 0)
-            let service = CheckInService(engine: engine, client: client,
+            let breaker = SharedCircuitBreaker()
+            let service = CheckInService(engine: engine, client: client, deadline: .milliseconds(300), breaker: breaker,
                                          logger: Logger(label: "kioskd.demo", factory: { _ in SwiftLogNoOpLogHandler() }))
-            let (shots, announcements) = makeShots(feed, width: width, height: height)
             let settings = try database.storeSettings()
-            Output.line("kioskd demo: kiosk '\(device.deviceName)' of \(settings?.name ?? "?") at \(device.serverURL), \(try database.status().ticketsCached) passes cached; \(width)×\(height) synthetic camera, \(shots.reduce(0) { $0 + $1.frames }) frames")
-            let feedSource = ScriptedFeed(camera: SyntheticCamera(shots: shots), shotFrames: shots.map(\.frames),
-                                          announcements: announcements, clock: clock)
-            let loop = DoorLoop(service: service, feedback: ConsoleFeedback(clock: clock, showOrigin: true),
-                                logger: Logger(label: "kioskd.demo", factory: { _ in SwiftLogNoOpLogHandler() }))
-            let stats = await loop.run(source: feedSource, decoder: CascadeDecoder.live(budget: decoding.budget),
-                                       debouncer: ScanDebouncer(quietFrames: min(30, max(1, gapFrames - 1))))
+            let totalFrames = segments.reduce(0) { $0 + makeShots($1.customers, width: width, height: height).0.reduce(0) { $0 + $1.frames } }
+            Output.line("kioskd demo: kiosk '\(device.deviceName)' of \(settings?.name ?? "?") at \(device.serverURL), \(try database.status().ticketsCached) passes cached; \(width)×\(height) synthetic camera, \(totalFrames) frames")
+            var stats = DoorLoopStats()
+            var offlineDecided = 0
+            for segment in segments {
+                let (shots, announcements) = makeShots(segment.customers, width: width, height: height)
+                let feedSource = ScriptedFeed(camera: SyntheticCamera(shots: shots), shotFrames: shots.map(\.frames),
+                                              announcements: announcements, clock: clock)
+                let feedback = ConsoleFeedback(clock: clock, showOrigin: true, frameOffset: stats.frames)
+                let loop = DoorLoop(service: service, feedback: feedback,
+                                    logger: Logger(label: "kioskd.demo", factory: { _ in SwiftLogNoOpLogHandler() }))
+                let part = await loop.run(source: feedSource, decoder: CascadeDecoder.live(budget: decoding.budget),
+                                          debouncer: ScanDebouncer(quietFrames: min(30, max(1, gapFrames - 1))))
+                stats.merge(part)
+                offlineDecided += feedback.offline
+                switch segment.then {
+                case "stop":
+                    kill(pid_t(serverPid!), SIGSTOP)
+                    Output.line("\(Demo.time(clock.now))  ══ the server stops answering (SIGSTOP): the door decides from its cache, within the \(300) ms deadline")
+                case "start":
+                    kill(pid_t(serverPid!), SIGCONT)
+                    let report = try await SyncEngine(database: database, client: client).runOnce()
+                    breaker.recordSuccess()
+                    // Requests sent while it was frozen waited in its socket: it answers them now, too
+                    // late for the door, and keeps each decision once (the same event id).
+                    let delivered = report.pushed + report.duplicates
+                    Output.line("\(Demo.time(clock.now))  ══ the server is back (SIGCONT): it has all \(delivered) offline decision(s) after one sync" +
+                                (report.duplicates > 0 ? " (\(report.duplicates) had reached it while frozen, counted once)" : "") +
+                                ", outbox now \(try database.status().outboxPending)")
+                default: break
+                }
+            }
             let report = try await SyncEngine(database: database, client: client).runOnce()
             Output.line(String(format: "decoded %d frames: median %.2f ms, p95 %.2f ms per frame", stats.frames, stats.decodeMedianMilliseconds, stats.decodeP95Milliseconds))
-            Output.line("sync: pushed \(report.pushed) offline event(s), \(report.conflicts.count) conflict(s); pulled \(report.pulledTickets) change(s); outbox now \(try database.status().outboxPending)")
+            Output.line("\(offlineDecided) verdict(s) decided offline; sync: pushed \(report.pushed) event(s), \(report.conflicts.count) conflict(s); pulled \(report.pulledTickets) change(s); outbox now \(try database.status().outboxPending)")
         }
 
         /// 10:00 today, local time: the store is open.

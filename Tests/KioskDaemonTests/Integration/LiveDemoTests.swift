@@ -44,3 +44,88 @@ struct LiveDemoTests {
         }
     }
 }
+
+/// `scripts/demo`'s offline half: a real `cafe-server` process frozen with SIGSTOP in the middle
+/// of the customers and thawed again. The frozen part is decided offline within the deadline,
+/// the thaw uploads it, and nothing is left behind.
+@Suite("The demo's offline path against a cafe-server process")
+struct DemoOfflinePathTests {
+    static let cafeServer = Kioskd.executable.deletingLastPathComponent().appendingPathComponent("cafe-server")
+
+    /// Runs a `cafe-server` command with the demo's environment and returns its stdout and stderr.
+    static func admin(_ arguments: [String], environment: [String: String], stdin: String? = nil) throws -> (out: String, err: String) {
+        let process = Process()
+        process.executableURL = cafeServer
+        process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        let out = Pipe(), err = Pipe(), input = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = input
+        try process.run()
+        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
+        try input.fileHandleForWriting.close()
+        let output = out.fileHandleForReading.readDataToEndOfFile(), errors = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (String(decoding: output, as: UTF8.self), String(decoding: errors, as: UTF8.self))
+    }
+
+    @Test(.timeLimit(.minutes(3))) func customersWhileTheServerIsFrozenAreDecidedOfflineAndUploadedAfter() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("kioskd-offdemo-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let environment = ["CAFE_DATABASE": folder.appendingPathComponent("cafe.sqlite").path, "CAFE_BCRYPT_COST": "4"]
+        _ = try Self.admin(["admin", "create-owner", "--login", "owner", "--password-stdin"], environment: environment, stdin: "correct horse battery")
+        _ = try Self.admin(["admin", "create-store", "--id", "1", "--name", "Demo", "--owner", "owner", "--seats", "10"], environment: environment)
+        let kim = try Self.admin(["admin", "counter-sale", "--store", "1", "--product", "period-14", "--holder", "Kim"], environment: environment).out
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let lee = try Self.admin(["admin", "counter-sale", "--store", "1", "--product", "time-10h", "--holder", "Lee"], environment: environment).out
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let code = try Self.admin(["admin", "enrollment-code", "--store", "1"], environment: environment).out.trimmingCharacters(in: .whitespacesAndNewlines)
+
+        let server = Process()
+        server.executableURL = Self.cafeServer
+        server.arguments = ["serve", "--port", "0", "--log-level", "warning"]
+        server.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        let serverOut = Pipe()
+        server.standardOutput = serverOut
+        server.standardError = FileHandle.nullDevice
+        try server.run()
+        defer {
+            kill(server.processIdentifier, SIGCONT)
+            server.terminate()
+            server.waitUntilExit()
+        }
+        // "cafe-server listening on http://127.0.0.1:PORT"
+        let url: String = await withCheckedContinuation { continuation in
+            Thread.detachNewThread {
+                var text = ""
+                while !text.contains("\n") {
+                    let chunk = serverOut.fileHandleForReading.availableData
+                    if chunk.isEmpty { break }
+                    text += String(decoding: chunk, as: UTF8.self)
+                }
+                continuation.resume(returning: text.components(separatedBy: "listening on ").last?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "")
+            }
+        }
+        let state = folder.appendingPathComponent("kiosk").path
+        let enrolled = try await Kioskd.run(["enroll", "--server", url, "--code", code, "--state-dir", state])
+        #expect(enrolled.status == 0, "\(enrolled.stderr)")
+
+        let script = [
+            "Kim\tpaper\t\(kim)", "#server\tstop", "Lee\tdark-phone\t\(lee)", "Kim leaving\tpaper\t\(kim)",
+            "#server\tstart", "Lee leaving\tdark-phone\t\(lee)",
+        ].joined(separator: "\n")
+        let scriptPath = folder.appendingPathComponent("customers.tsv").path
+        try script.write(toFile: scriptPath, atomically: true, encoding: .utf8)
+        let demo = try await Kioskd.run(["demo", "--script", scriptPath, "--server-pid", "\(server.processIdentifier)", "--state-dir", state,
+                                         "--size", "480x360", "--shot-frames", "4", "--gap-frames", "3", "--budget", "1000"])
+        #expect(demo.status == 0, "\(demo.stderr)")
+        let verdicts = demo.stdout.split(separator: "\n").filter { $0.contains(" frame ") }.map(String.init)
+        #expect(verdicts.count == 4, "\(demo.stdout)")
+        #expect(verdicts.map { $0.hasSuffix("(server)") } == [true, false, false, true], "frozen: offline; thawed: online again\n\(demo.stdout)")
+        #expect(verdicts.map { $0.contains("ENTER") } == [true, true, false, false])
+        #expect(demo.stdout.contains("it has all 2 offline decision(s) after one sync"), "\(demo.stdout)")
+        #expect(demo.stdout.contains("outbox now 0"), "\(demo.stdout)")
+    }
+}
