@@ -36,10 +36,10 @@ public final class DoorState: Sendable {
         /// One line for `systemctl status` (STATUS=): "online · 98,211 tickets · outbox 0 · camera 30 fps".
         public var statusLine: String {
             var parts = [enrolled ? (online ? "online" : "offline") : "not enrolled (offline only)"]
-            parts.append("\(ticketsCached.formatted()) tickets")
+            parts.append(ticketsCached == 1 ? "1 ticket" : "\(ticketsCached.formatted()) tickets")
             parts.append("outbox \(outboxPending.formatted())")
             switch camera {
-            case .running: parts.append("camera \(Int(cameraFPS.rounded())) fps")
+            case .running: parts.append(cameraFPS >= 0.5 ? "camera \(Int(cameraFPS.rounded())) fps" : "camera on, no frames")
             case .starting: parts.append("camera starting")
             case .none, .lost, .ended: parts.append(cameraProblem ?? "no camera")
             }

@@ -25,8 +25,8 @@ public final class NotifierService: Service, Sendable {
     public func run() async throws {
         await startup.allArrived()
         let first = state.snapshot.statusLine
-        notifier.ready(status: first)
         logger.notice("kioskd ready", metadata: ["status": "\(first)"])
+        notifier.ready(status: first)
         try? await cancelWhenGracefulShutdown {
             var line = first
             while !Task.isCancelled {

@@ -43,7 +43,7 @@ public final class SyncService: Service, Sendable {
         }
         let (breaker, state, metrics, executor, interval, logger, clock) = (self.breaker, self.state, self.metrics, self.executor, self.interval, self.logger, self.clock)
         let engine = SyncEngine(database: database, client: client)
-        try await cancelWhenGracefulShutdown {
+        await cancelWhenGracefulShutdown {
             await withTaskExecutorPreference(executor) {
                 await engine.run(interval: interval, logger: logger, onSuccess: { report in
                     breaker.recordSuccess()
