@@ -238,6 +238,39 @@ import Testing
         #expect(try database.status().outboxPending == 1, "the entry was committed and waits for upload")
     }
 
+    /// A free loopback port (bound, read, released: the daemon binds it right after).
+    static func freePort() -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    @Test func statusShowsTheRunningDaemonsLiveState() async throws {
+        let state = try prepareState(server: nil)
+        defer { try? FileManager.default.removeItem(atPath: state) }
+        let config = state + "/kioskd.toml"
+        try "[metrics]\nlisten = \"127.0.0.1:\(Self.freePort())\"\n".write(toFile: config, atomically: true, encoding: .utf8)
+        let before = try await Kioskd.run(["status", "--state-dir", state, "--config", config])
+        #expect(before.stdout.contains("daemon      not running"), "\(before.stdout)")
+        let camera = SilentCamera()
+        let daemon = try Daemon(["run", "--state-dir", state, "--config", config, "--raw", "gray", "--size", "\(Self.width)x\(Self.height)", camera.path])
+        #expect(await daemon.waitForLine(containing: "kioskd ready"), "\(daemon.stderr)")
+        let during = try await Kioskd.run(["status", "--state-dir", state, "--config", config])
+        #expect(during.stdout.contains("daemon      running since"), "\(during.stdout)")
+        #expect(during.stdout.contains("not enrolled (offline only) · 0 tickets · outbox 0 · camera"), "\(during.stdout)")
+        let json = try await Kioskd.run(["status", "--json", "--state-dir", state, "--config", config])
+        let report = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
+        #expect((report?["daemon"] as? [String: Any])?["camera"] as? String == "running", "\(json.stdout)")
+        let (_, status) = await daemon.stop()
+        #expect(status == 0)
+    }
+
     @Test func aConfigurationMistakeExitsWith78AndSaysWhere() async throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("kioskd-bad-\(UUID().uuidString).toml").path
         defer { try? FileManager.default.removeItem(atPath: path) }

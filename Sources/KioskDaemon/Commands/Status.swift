@@ -3,6 +3,7 @@ import CafeProtocol
 import Foundation
 import KioskCLI
 import KioskCore
+import KioskRuntime
 
 extension Kioskd {
     struct Status: AsyncParsableCommand {
@@ -11,10 +12,15 @@ extension Kioskd {
             discussion: """
                 Device and server, the store, the last successful sync and its age, tickets \
                 cached, events waiting for upload (and the oldest), signing keys, print jobs. \
-                --json prints the same as one JSON object.
+                When the daemon runs, also its live state, asked from its status endpoint \
+                (metrics.listen in --config): online or offline, the camera, the last verdict, \
+                the clock against the server's. --json prints the same as one JSON object.
                 """)
 
         @OptionGroup var state: StateOptions
+
+        @Option(help: "The daemon's configuration, to find its status endpoint.")
+        var config = ConfigurationFile.defaultPath
 
         @Flag(help: "Print JSON instead of text.")
         var json = false
@@ -34,12 +40,14 @@ extension Kioskd {
             var keys: [String]
             var cursor: String?
             var printJobsWaiting: Int
+            /// The running daemon's own view (`/status`), nil when it does not answer.
+            var daemon: DoorState.Snapshot?
 
             enum CodingKeys: String, CodingKey {
                 case stateDirectory = "state_directory", enrolled, deviceName = "device_name", deviceID = "device_id"
                 case server, storeID = "store_id", storeName = "store_name", lastSyncAt = "last_sync_at"
                 case ticketsCached = "tickets_cached", outboxPending = "outbox_pending", oldestPendingAt = "oldest_pending_at"
-                case keys, cursor, printJobsWaiting = "print_jobs_waiting"
+                case keys, cursor, printJobsWaiting = "print_jobs_waiting", daemon
             }
         }
 
@@ -54,7 +62,7 @@ extension Kioskd {
                 server: device?.serverURL, storeID: settings?.storeID ?? device?.storeID, storeName: settings?.name ?? device?.storeName,
                 lastSyncAt: try database.lastSyncAt(), ticketsCached: status.ticketsCached, outboxPending: status.outboxPending,
                 oldestPendingAt: status.oldestPendingAt, keys: status.keys.map(\.description), cursor: status.cursor,
-                printJobsWaiting: status.printJobsWaiting)
+                printJobsWaiting: status.printJobsWaiting, daemon: await Self.liveState(config: config))
             if json {
                 Output.line(String(decoding: try WireCoding.encoder().encode(report), as: UTF8.self))
                 return
@@ -85,6 +93,26 @@ extension Kioskd {
             row("outbox", outbox)
             row("keys", status.keys.isEmpty ? "none" : status.keys.map(\.description).joined(separator: ", "))
             row("print jobs", "\(status.printJobsWaiting) waiting")
+            if let live = report.daemon {
+                row("daemon", "running since \(live.startedAt.formatted(.iso8601)) (\(describeAge(since: live.startedAt).replacingOccurrences(of: " ago", with: "")))")
+                row("now", live.statusLine)
+                if let verdict = live.lastVerdict, let at = live.lastVerdictAt { row("last scan", "\(verdict), \(describeAge(since: at))") }
+                if let error = live.lastSyncError { row("sync", "failing: \(error)") }
+            } else {
+                row("daemon", "not running (or its status endpoint is off)")
+            }
+        }
+
+        /// Asks the running daemon for its live state; nil when nothing answers within 300 ms.
+        static func liveState(config: String) async -> DoorState.Snapshot? {
+            guard let configuration = try? ConfigurationFile.load(path: config), configuration.metricsEnabled else { return nil }
+            let host = configuration.metricsHost.contains(":") ? "[\(configuration.metricsHost)]" : configuration.metricsHost
+            let request = HTTPRequest(method: "GET", url: "http://\(host):\(configuration.metricsPort)/status",
+                                      timeout: .milliseconds(300), connectTimeout: .milliseconds(200))
+            guard let response = try? await CurlTransport().send(request), response.status == 200 else { return nil }
+            let decoder = JSONDecoder()
+            decoder.dateDecodingStrategy = .iso8601
+            return try? decoder.decode(DoorState.Snapshot.self, from: Data(response.body))
         }
 
         static func clock(_ minute: Int) -> String {
