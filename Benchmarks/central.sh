@@ -67,6 +67,10 @@ step "the door's online verdict, one scan at a time, 20/s for 10 s (kiosk p99)" 
      "kioskd-bench online --door --rate 20 --seconds 10"
 $bin/kioskd-bench online --door --tokens "$work/tokens" --rate 20 --seconds 10 --state-dir "$state"
 
+step "the same while full re-syncs of all $tickets tickets run back to back and a decoder is busy at 720p/30" \
+     "kioskd-bench online --door --rate 20 --seconds 10 --during-full-sync --busy-decoder"
+$bin/kioskd-bench online --door --tokens "$work/tokens" --rate 20 --seconds 10 --state-dir "$state" --during-full-sync --busy-decoder
+
 step "the door with the server hanging (accepts, never answers), deadline 300 ms" \
      "kioskd-bench online --door --deadline-ms 300 (server: Benchmarks/hanging_server.py)"
 python3 Benchmarks/hanging_server.py >"$work/hang.out" &

@@ -3,6 +3,7 @@ import CafeProtocol
 import Foundation
 import KioskCLI
 import KioskCore
+import KioskRuntime
 import Logging
 import Synchronization
 
@@ -28,6 +29,10 @@ extension KioskdBench {
         @Option(help: "Connections (one request at a time each).") var connections = 16
         @Flag(help: "One scan at a time through the door's check-in service.") var door = false
         @Option(help: "The door's deadline for the online verdict, ms (with --door).") var deadlineMs = 300
+        @Flag(help: "With --door: full re-syncs (every ticket again) run back to back meanwhile, as the daemon's sync service runs them.")
+        var duringFullSync = false
+        @Flag(help: "With --door: a decode thread is busy meanwhile with 1280x720 frames at 30 fps.")
+        var busyDecoder = false
 
         func validate() throws {
             guard (1...5_000).contains(rate), (1...600).contains(seconds), (1...256).contains(connections) else {
@@ -87,8 +92,57 @@ extension KioskdBench {
             for (error, count) in errors { Output.line("  error ×\(count): \(error)") }
         }
 
+        /// The door's scans on an executor of their own, a sync service and a decoder beside
+        /// them when asked: the daemon's arrangement (KioskRuntime), measured.
         private func runDoor(device: DeviceCredentials, texts: [String], total: Int, interval: Duration) async throws {
             let database = try state.openDatabase()
+            let doorExecutor = ThreadExecutor(name: "bench.checkin"), syncExecutor = ThreadExecutor(name: "bench.db")
+            defer { doorExecutor.shutdown(); syncExecutor.shutdown() }
+            let stop = StopSignal()
+            let decoded = Mutex(0)
+            if busyDecoder {
+                Thread.detachNewThread {
+                    var generator = SystemRandomNumberGenerator()
+                    let frame = try! GrayImage(width: 1280, height: 720, pixels: (0..<(1280 * 720)).map { _ in UInt8.random(in: 114...126, using: &generator) })
+                    let decoder = CascadeDecoder()
+                    var due = ContinuousClock.now
+                    while !stop.isStopped {
+                        _ = decoder.decode(frame)
+                        decoded.withLock { $0 += 1 }
+                        due += .milliseconds(33)
+                        let wait = due - ContinuousClock.now
+                        if wait > .zero { Thread.sleep(forTimeInterval: Double(wait.components.attoseconds) / 1e18 + Double(wait.components.seconds)) }
+                    }
+                }
+            }
+            let syncClient = CentralClient(baseURL: device.serverURL, deviceToken: device.deviceToken, transport: CurlTransport())
+            let syncTask = Task(executorPreference: syncExecutor) { [duringFullSync] () -> (rounds: Int, tickets: Int) in
+                guard duringFullSync else { return (0, 0) }
+                var rounds = 0, tickets = 0
+                while !stop.isStopped {
+                    guard let report = try? await SyncEngine(database: database, client: syncClient).runOnce(full: true) else { break }
+                    rounds += 1
+                    tickets += report.pulledTickets
+                }
+                return (rounds, tickets)
+            }
+            let deadline = deadlineMs
+            let (latencies, online) = try await Task(executorPreference: doorExecutor) {
+                try await Self.scanAtTheDoor(database: database, device: device, texts: texts, total: total, interval: interval,
+                                             deadlineMs: deadline)
+            }.value
+            stop.stop()
+            let synced = await syncTask.value
+            var context = [String]()
+            if duringFullSync { context.append("\(synced.rounds) full re-sync(s) of \(synced.tickets / max(1, synced.rounds)) tickets meanwhile") }
+            if busyDecoder { context.append("\(decoded.withLock { $0 }) frames of 1280x720 decoded meanwhile") }
+            Output.line("door verdicts: \(total), \(online) online, \(total - online) offline (deadline \(deadlineMs) ms)" +
+                        (context.isEmpty ? "" : "; " + context.joined(separator: ", ")))
+            Output.line(Self.summary(latencies))
+        }
+
+        private static func scanAtTheDoor(database: KioskDatabase, device: DeviceCredentials, texts: [String], total: Int,
+                                          interval: Duration, deadlineMs: Int) async throws -> ([Duration], Int) {
             let client = CentralClient(baseURL: device.serverURL, deviceToken: device.deviceToken, transport: CurlTransport())
             let engine = CheckInEngine(store: DatabaseCheckInStore(database: database), repeatWindow: 0)
             // A breaker that never opens: every scan pays the online attempt (the worst case).
@@ -106,8 +160,7 @@ extension KioskdBench {
                 latencies.append(clock.now - began)
                 if outcome.event?.decidedOffline == false { online += 1 }
             }
-            Output.line("door verdicts: \(total), \(online) online, \(total - online) offline (deadline \(deadlineMs) ms)")
-            Output.line(Self.summary(latencies))
+            return (latencies, online)
         }
 
         /// What the concurrent requests report back.

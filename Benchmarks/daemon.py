@@ -1,0 +1,103 @@
+#!/usr/bin/env python3
+"""The daemon's own figures, as systemd would see them (Benchmarks/daemon.sh builds the binaries):
+
+  - start → READY=1 with a warm cache of 100,000 tickets (a notify socket of ours, as systemd's);
+  - SIGTERM → exit while the camera FIFO is silent;
+  - resident memory and CPU while a 1280x720 gray stream arrives at 30 fps, for --seconds.
+
+Usage: Benchmarks/daemon.py KIOSKD KIOSKD_BENCH [--seconds 20] [--runs 5]
+"""
+import argparse, os, random, socket, subprocess, sys, tempfile, threading, time
+
+def fill_cache(bench, state, tickets):
+    subprocess.run([bench, "checkin", "--tickets", str(tickets), "--scans", "1", "--state-dir", state],
+                   check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+def start(kioskd, state, fifo, notify_path):
+    env = dict(os.environ, NOTIFY_SOCKET=notify_path)
+    env.pop("JOURNAL_STREAM", None)
+    return subprocess.Popen([kioskd, "run", "--state-dir", state, "--config", "/nonexistent.toml", "--raw", "gray",
+                             "--size", "1280x720", fifo, "--no-metrics", "--log-level", "warning"],
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+def wait_for(sock, text, timeout=10):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        sock.settimeout(max(0.01, deadline - time.monotonic()))
+        try:
+            if text in sock.recv(4096).decode():
+                return time.monotonic()
+        except socket.timeout:
+            break
+    raise SystemExit(f"no {text} within {timeout} s")
+
+def rss_mb(pid):
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+def cpu_seconds(pid):
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("kioskd")
+    parser.add_argument("bench")
+    parser.add_argument("--tickets", type=int, default=100_000)
+    parser.add_argument("--seconds", type=int, default=20)
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+    work = tempfile.mkdtemp(prefix="kioskd-daemon-bench.")
+    state, fifo, notify_path = f"{work}/state", f"{work}/camera.fifo", f"{work}/notify.sock"
+    fill_cache(args.bench, state, args.tickets)
+    os.mkfifo(fifo)
+    writer = os.open(fifo, os.O_RDWR | os.O_NONBLOCK)  # open and silent
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    sock.bind(notify_path)
+
+    ready, stops = [], []
+    for _ in range(args.runs):
+        began = time.monotonic()
+        process = start(args.kioskd, state, fifo, notify_path)
+        ready.append((wait_for(sock, "READY=1") - began) * 1000)
+        time.sleep(0.5)
+        began = time.monotonic()
+        process.terminate()
+        process.wait(timeout=10)
+        stops.append((time.monotonic() - began) * 1000)
+    ready.sort(); stops.sort()
+    print(f"start → READY=1, {args.tickets:,} tickets cached, {args.runs} runs: median {ready[len(ready)//2]:.0f} ms, max {ready[-1]:.0f} ms")
+    print(f"SIGTERM → exit, camera FIFO silent, {args.runs} runs: median {stops[len(stops)//2]:.0f} ms, max {stops[-1]:.0f} ms")
+
+    # 1280x720 gray frames at 30 fps: an empty doorway with sensor noise.
+    random.seed(1)
+    frames = [bytes(min(255, max(0, 120 + random.randint(-6, 6))) for _ in range(1280 * 720)) for _ in range(2)]
+    os.set_blocking(writer, True)
+    process = start(args.kioskd, state, fifo, notify_path)
+    wait_for(sock, "READY=1")
+    stop = threading.Event()
+    def feed():
+        period, due, n = 1 / 30, time.monotonic(), 0
+        while not stop.is_set():
+            os.write(writer, frames[n % 2]); n += 1
+            due += period
+            time.sleep(max(0, due - time.monotonic()))
+    thread = threading.Thread(target=feed, daemon=True); thread.start()
+    time.sleep(2)
+    cpu0, t0, samples = cpu_seconds(process.pid), time.monotonic(), []
+    while time.monotonic() - t0 < args.seconds:
+        time.sleep(1)
+        samples.append(rss_mb(process.pid))
+    cpu = (cpu_seconds(process.pid) - cpu0) / (time.monotonic() - t0) * 100
+    stop.set(); thread.join()
+    process.terminate(); process.wait(timeout=10)
+    print(f"1280x720 gray at 30 fps for {args.seconds} s, {args.tickets:,} tickets cached: RSS {samples[0]:.1f} MB after 3 s, "
+          f"{samples[-1]:.1f} MB at the end, max {max(samples):.1f} MB; CPU {cpu:.0f} % of one core")
+    os.close(writer)
+    subprocess.run(["rm", "-rf", work])
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# The daemon as shipped (static release build, as in the .deb) and, beside it, the dynamic one:
+# start → READY=1 with 100,000 tickets cached, SIGTERM → exit, RSS and CPU at 720p/30.
+#   Benchmarks/daemon.sh [SECONDS]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+swift build -c release --static-swift-stdlib --scratch-path .build-static --product kioskd >/dev/null
+swift build -c release --product kioskd --product kioskd-bench >/dev/null 2>&1 || { swift build -c release --product kioskd >/dev/null; swift build -c release --product kioskd-bench >/dev/null; }
+seconds=${1:-20}
+echo "== static (--static-swift-stdlib, what the .deb ships)"
+python3 Benchmarks/daemon.py .build-static/release/kioskd .build/release/kioskd-bench --seconds "$seconds"
+echo "== dynamic (Swift runtime as shared libraries)"
+python3 Benchmarks/daemon.py .build/release/kioskd .build/release/kioskd-bench --seconds "$seconds"
