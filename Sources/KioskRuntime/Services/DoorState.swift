@@ -36,8 +36,8 @@ public final class DoorState: Sendable {
         /// One line for `systemctl status` (STATUS=): "online · 98,211 tickets · outbox 0 · camera 30 fps".
         public var statusLine: String {
             var parts = [enrolled ? (online ? "online" : "offline") : "not enrolled (offline only)"]
-            parts.append(ticketsCached == 1 ? "1 ticket" : "\(ticketsCached.formatted()) tickets")
-            parts.append("outbox \(outboxPending.formatted())")
+            parts.append(ticketsCached == 1 ? "1 ticket" : "\(Self.grouped(ticketsCached)) tickets")
+            parts.append("outbox \(Self.grouped(outboxPending))")
             switch camera {
             case .running: parts.append(cameraFPS >= 0.5 ? "camera \(Int(cameraFPS.rounded())) fps" : "camera on, no frames")
             case .starting: parts.append("camera starting")
@@ -51,6 +51,18 @@ public final class DoorState: Sendable {
         }
 
         static var skewWorthSaying: Double { DoorState.skewWorthSaying }
+
+        /// 98211 → "98,211". By hand: Foundation's number formatting loads ICU's locale data,
+        /// several MB of resident memory in a daemon that formats one number every few seconds.
+        static func grouped(_ value: Int) -> String {
+            let digits = String(value.magnitude)
+            var out = ""
+            for (index, digit) in digits.enumerated() {
+                if index > 0 && (digits.count - index) % 3 == 0 { out.append(",") }
+                out.append(digit)
+            }
+            return value < 0 ? "-" + out : out
+        }
 
         static func describe(_ seconds: Double) -> String {
             seconds < 120 ? "\(Int(seconds)) s" : seconds < 7_200 ? "\(Int(seconds / 60)) min" : "\(Int(seconds / 3_600)) h"
