@@ -205,6 +205,21 @@ import Testing
         #expect(daemon.stderr.contains("door stopped"))
     }
 
+    /// A FIFO nobody writes to yet (the capture tool not started): opening it must not hang
+    /// the camera thread, and SIGTERM still ends the daemon within 2 s.
+    @Test func sigtermWithACameraFIFOThatHasNoWriterStopsWithinTwoSeconds() async throws {
+        let state = try prepareState(server: nil)
+        defer { try? FileManager.default.removeItem(atPath: state) }
+        let fifo = FileManager.default.temporaryDirectory.appendingPathComponent("kioskd-nowriter-\(UUID().uuidString).fifo").path
+        #expect(mkfifo(fifo, 0o600) == 0)
+        defer { unlink(fifo) }
+        let daemon = try Daemon(arguments(state: state, camera: fifo))
+        #expect(await daemon.waitForLine(containing: "kioskd ready"), "\(daemon.stderr)")
+        let (took, status) = await daemon.stop()
+        #expect(status == 0, "\(daemon.stderr)")
+        #expect(took < .seconds(2), "stopped in \(took)")
+    }
+
     @Test func sigtermWhileASyncWaitsOnAHangingServerStopsWithinTwoSeconds() async throws {
         let server = try HangingServer()
         let state = try prepareState(server: server.url)

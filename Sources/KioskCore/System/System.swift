@@ -40,10 +40,17 @@ public enum System {
         }
     }
 
+    /// Opens without waiting: a FIFO opened for reading blocks in open(2) until a writer
+    /// comes, where nothing (no stop request, no watchdog) could reach the thread. Opened
+    /// non-blocking, then set blocking again; reads wait in `waitReadable` (poll) instead.
     static func openForReading(_ path: String) throws(SystemCallError) -> Int32 {
         while true {
-            let fd = path.withCString { Glibc.open($0, O_RDONLY | O_CLOEXEC) }
-            if fd >= 0 { return fd }
+            let fd = path.withCString { Glibc.open($0, O_RDONLY | O_CLOEXEC | O_NONBLOCK) }
+            if fd >= 0 {
+                let flags = fcntl(fd, F_GETFL)
+                if flags >= 0 { _ = fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) }
+                return fd
+            }
             if errno == EINTR { continue }
             throw SystemCallError(call: "open \(path)", errno: errno)
         }

@@ -123,12 +123,10 @@ extension Kioskd {
                 CameraInput.stream(path: path, format: configuration.cameraFormat, size: configuration.cameraSize,
                                    atEnd: input == nil ? .reopen : .stop)
             }
-            if let path = input, path != "-" {
+            if let path = input, path != "-", !FileManager.default.isReadableFile(atPath: path) {
                 // A stream named on the command line must be there: a typo is not a camera to wait for.
-                do { _ = try camera?.open() } catch {
-                    Output.error("kioskd run: \(error)")
-                    throw ExitCode(1)
-                }
+                Output.error("kioskd run: cannot read \(path): \(FileManager.default.fileExists(atPath: path) ? "permission denied" : "no such file")")
+                throw ExitCode(1)
             }
             let sinks: [any VerdictSink] = form == .journal ? [] : [VerdictLinePrinter()]
             let runtime = KioskDaemonRuntime(configuration: configuration, configurationPath: config, database: database, device: device,

@@ -13,6 +13,8 @@ public final class DoorState: Sendable {
         public var cameraFPS: Double = 0
         public var framesDropped = 0
         public var online = false
+        /// Whether the last sync reached the server; nil before the first attempt ends.
+        public var serverReachable: Bool?
         public var enrolled = false
         public var ticketsCached = 0
         public var outboxPending = 0
@@ -27,7 +29,7 @@ public final class DoorState: Sendable {
 
         enum CodingKeys: String, CodingKey {
             case camera, cameraProblem = "camera_problem", cameraFPS = "camera_fps", framesDropped = "frames_dropped"
-            case online, enrolled, ticketsCached = "tickets_cached", outboxPending = "outbox_pending"
+            case online, serverReachable = "server_reachable", enrolled, ticketsCached = "tickets_cached", outboxPending = "outbox_pending"
             case printJobsWaiting = "print_jobs_waiting", lastSync = "last_sync", lastSyncError = "last_sync_error"
             case clockSkewSeconds = "clock_skew_s"
             case lastVerdict = "last_verdict", lastVerdictAt = "last_verdict_at", startedAt = "started_at"
@@ -35,7 +37,7 @@ public final class DoorState: Sendable {
 
         /// One line for `systemctl status` (STATUS=): "online · 98,211 tickets · outbox 0 · camera 30 fps".
         public var statusLine: String {
-            var parts = [enrolled ? (online ? "online" : "offline") : "not enrolled (offline only)"]
+            var parts = [!enrolled ? "not enrolled (offline only)" : serverReachable == nil ? "connecting" : online ? "online" : "offline"]
             parts.append(ticketsCached == 1 ? "1 ticket" : "\(Self.grouped(ticketsCached)) tickets")
             parts.append("outbox \(Self.grouped(outboxPending))")
             switch camera {

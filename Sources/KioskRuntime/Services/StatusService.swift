@@ -56,7 +56,7 @@ public final class StatusService: Service, Sendable {
                 $0.ticketsCached = status.ticketsCached
                 $0.outboxPending = status.outboxPending
                 $0.printJobsWaiting = status.printJobsWaiting
-                $0.online = online && $0.lastSyncError == nil
+                $0.online = online && $0.serverReachable == true
                 if $0.lastSync == nil { $0.lastSync = lastSync }
             }
             metrics.ticketsCached.set(Double(status.ticketsCached))

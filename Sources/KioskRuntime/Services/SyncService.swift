@@ -52,6 +52,8 @@ public final class SyncService: Service, Sendable {
                     state.update {
                         $0.lastSync = Date()
                         $0.lastSyncError = nil
+                        $0.serverReachable = true
+                        $0.online = true
                         $0.clockSkewSeconds = report.clockSkew
                     }
                     if let skew = report.clockSkew {
@@ -60,7 +62,11 @@ public final class SyncService: Service, Sendable {
                     }
                 }, onFailure: { error in
                     metrics?.syncFailures.increment()
-                    state.update { $0.lastSyncError = "\(error)" }
+                    state.update {
+                        $0.lastSyncError = "\(error)"
+                        $0.serverReachable = false
+                        $0.online = false
+                    }
                 })
             }
         }
