@@ -19,9 +19,9 @@ import Testing
         let files = try FileManager.default.contentsOfDirectory(atPath: state)
         #expect(files.contains("kiosk.sqlite"))
         for name in files {
-            var info = stat()
-            #expect(stat(state + "/" + name, &info) == 0)
-            #expect(info.st_uid == 65534 && info.st_gid == 65534, "\(name) is owned by \(info.st_uid):\(info.st_gid)")
+            let attributes = try FileManager.default.attributesOfItem(atPath: state + "/" + name)
+            let owner = (attributes[.ownerAccountID] as? NSNumber)?.intValue, group = (attributes[.groupOwnerAccountID] as? NSNumber)?.intValue
+            #expect(owner == 65534 && group == 65534, "\(name) is owned by \(owner ?? -1):\(group ?? -1)")
         }
     }
 }
