@@ -240,7 +240,7 @@ import Testing
         let state = try prepareState(server: server.url)
         defer { try? FileManager.default.removeItem(atPath: state) }
         let camera = SilentCamera()
-        let daemon = try Daemon(arguments(state: state, camera: camera.path, extra: ["--deadline-ms", "800", "--sync-interval", "3600"]))
+        let daemon = try Daemon(arguments(state: state, camera: camera.path, extra: ["--deadline-ms", "500", "--sync-interval", "3600"]))
         #expect(await daemon.waitForLine(containing: "kioskd ready"), "\(daemon.stderr)")
         camera.write(try codeFrame())
         // The online attempt is now waiting on the server that never answers.

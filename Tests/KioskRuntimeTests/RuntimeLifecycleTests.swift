@@ -35,9 +35,12 @@ import Testing
         #expect(runtime.state.snapshot.lastVerdict == "exit")
     }
 
-    /// SIGTERM while the camera is a FIFO whose writer sends nothing: the door is blocked on no
-    /// read, the watchdog keeps being fed while it waits, and the group is down within 2 s.
-    @Test func gracefulShutdownWithASilentCameraEndsWithinTwoSeconds() async throws {
+    /// Graceful shutdown while the camera is a FIFO whose writer sends nothing: no service is
+    /// blocked on a read, the watchdog keeps being fed while the door waits, and the group comes
+    /// down by the graceful path alone (its escalation to cancellation is pushed out of reach).
+    /// The 2 s target is measured on a real process (DaemonShutdownTests): in here the test
+    /// runner's other suites share the two cooperative threads, so wall-clock time is no measure.
+    @Test func gracefulShutdownWithASilentCameraNeedsNoCancellation() async throws {
         let fixture = try RuntimeFixture()
         let fifo = FileManager.default.temporaryDirectory.appendingPathComponent("kioskd-silent-\(UUID().uuidString).fifo").path
         #expect(mkfifo(fifo, 0o600) == 0)
@@ -49,7 +52,8 @@ import Testing
         let socket = try NotifySocket.open()
         defer { socket.stop() }
         let camera = CameraInput.stream(path: fifo, format: .gray, size: .init(width: 64, height: 48), atEnd: .reopen)
-        let runtime = fixture.runtime(camera: camera, notifier: SystemdNotifier(socketPath: socket.address, watchdogInterval: .milliseconds(200)))
+        var runtime = fixture.runtime(camera: camera, notifier: SystemdNotifier(socketPath: socket.address, watchdogInterval: .milliseconds(200)))
+        runtime.maximumShutdown = .seconds(600)
         let services = runtime.makeServices()
         defer { services.shutdownExecutors() }
         var iterator = socket.messages.makeAsyncIterator()
@@ -70,7 +74,7 @@ import Testing
                 return ContinuousClock.now - start
             }
         }
-        #expect(stopped < .seconds(2), "stopped in \(stopped)")
+        #expect(stopped < .seconds(60), "stopped in \(stopped): a service waits on something")
         let after = await socket.wait(for: "STOPPING=1", in: &iterator)
         #expect(after.last?.text.hasPrefix("STOPPING=1") == true)
     }
@@ -120,11 +124,14 @@ import Testing
                 await withCheckedContinuation { (entered: CheckedContinuation<Void, Never>) in
                     DispatchQueue.global().async { decoder.entered.wait(); entered.resume() }
                 }
-                let stuckAt = ContinuousClock.now
+                // Datagrams queue in the order they were sent: whatever comes between these two
+                // markers was sent while the decoder was stuck.
+                runtime.notifier.status("stuck from here")
+                _ = await socket.wait(for: "stuck from here", in: &iterator)
                 try await Task.sleep(for: .seconds(1))
                 runtime.notifier.status("end of observation")
                 let seen = await socket.wait(for: "end of observation", in: &iterator)
-                let pings = seen.filter { $0.text.contains("WATCHDOG=1") && $0.at > stuckAt + .milliseconds(50) }
+                let pings = seen.filter { $0.text.contains("WATCHDOG=1") }
                 #expect(pings.isEmpty, "no ping while the decoder is stuck: \(pings.count)")
                 decoder.release.signal()
                 trigger.triggerGracefulShutdown()
@@ -149,14 +156,10 @@ import Testing
                 await services.startup.allArrived()
                 let port = try #require(services.status.boundPort.value)
                 let transport = CurlTransport()
-                // The verdict is shown once committed; poll the page until the counter says so.
-                var text = ""
-                for _ in 0..<200 {
-                    text = String(decoding: try await transport.send(HTTPRequest(method: "GET", url: "http://127.0.0.1:\(port)/metrics")).body, as: UTF8.self)
-                    if text.contains("kioskd_verdicts_total{verdict=\"enter\",reason=\"\"} 1") { break }
-                    await Task.yield()
-                    try await Task.sleep(for: .milliseconds(20))
-                }
+                // The counters move before the feedback shows the verdict: once it is shown, the
+                // page must count it. (Waits as long as the runner takes; the time limit guards.)
+                while recorder.verdicts.isEmpty { try await Task.sleep(for: .milliseconds(20)) }
+                let text = String(decoding: try await transport.send(HTTPRequest(method: "GET", url: "http://127.0.0.1:\(port)/metrics")).body, as: UTF8.self)
                 #expect(text.contains("kioskd_verdicts_total{verdict=\"enter\",reason=\"\"} 1"), "\(text.prefix(3000))")
                 #expect(text.contains("kioskd_verdicts_total{verdict=\"deny\",reason=\"refunded\"} 0"), "every series exists from the start")
                 #expect(text.contains("kioskd_decode_seconds_bucket"))
