@@ -108,9 +108,9 @@ import Testing
             var read = [Frame]()
             while let frame = try stream.nextFrame() { read.append(frame) }
             #expect(read.map(\.number) == [1, 2, 3])
-            #expect(read.map(\.image.pixels) == frames.map(\.pixels), "\(format)")
+            #expect(try read.map { try $0.image.pixels } == frames.map(\.pixels), "\(format)")
             let decoder = CascadeDecoder()
-            #expect(read.map { decoder.decodeThoroughly($0.image).first?.text } == texts)
+            #expect(try read.map { decoder.decodeThoroughly(try $0.image).first?.text } == texts)
         }
     }
 
@@ -135,7 +135,7 @@ import Testing
         var stream = try RawFrameStream(path: fifo, format: .gray, width: 64, height: 48)
         defer { stream.close() }
         var read = [GrayImage]()
-        while let frame = try stream.nextFrame() { read.append(frame.image) }
+        while let frame = try stream.nextFrame() { read.append(try frame.image) }
         #expect(read == frames)
     }
 
@@ -176,7 +176,7 @@ import Testing
         while true {
             do {
                 guard let frame = try source.nextFrame() else { break }
-                decoded.append(decoder.decodeThoroughly(frame.image).first?.text)
+                decoded.append(decoder.decodeThoroughly(try frame.image).first?.text)
             } catch {
                 errors.append(error)
                 #expect(errors.count < 10, "no progress")

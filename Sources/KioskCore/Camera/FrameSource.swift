@@ -1,11 +1,66 @@
 /// One frame from a source, numbered from 1 in arrival order.
+///
+/// A frame holds gray pixels, or the JPEG an MJPEG camera sent: decoding a 720p JPEG costs
+/// more than looking at it, so the door develops it only when the scene changed
+/// (`FrameDeveloper`, `SceneGate`).
 public struct Frame: Sendable {
     public let number: Int
-    public let image: GrayImage
+    public let content: Content
+
+    public enum Content: Sendable {
+        case pixels(GrayImage)
+        /// One complete JPEG image (start to end of image), not yet decoded.
+        case jpeg([UInt8])
+    }
 
     public init(number: Int, image: GrayImage) {
         self.number = number
-        self.image = image
+        self.content = .pixels(image)
+    }
+
+    public init(number: Int, jpeg: [UInt8]) {
+        self.number = number
+        self.content = .jpeg(jpeg)
+    }
+
+    private init(number: Int, content: Content) {
+        self.number = number
+        self.content = content
+    }
+
+    /// The same picture under another number (the camera service numbers frames across reopenings).
+    public func renumbered(_ number: Int) -> Frame { Frame(number: number, content: content) }
+
+    /// The gray image, decoding a JPEG with a handle made for the purpose: for one-off frames
+    /// (`kioskd scan`, tests). A loop decodes with a `FrameDeveloper` it keeps.
+    public var image: GrayImage {
+        get throws(FrameSourceError) { try FrameDeveloper().image(of: self) }
+    }
+}
+
+/// Turns frames into the gray images the decoders read, and into the small previews the scene
+/// gate compares. Owns a TurboJPEG handle: one per loop, used by one thread.
+public final class FrameDeveloper {
+    private let jpeg = JPEGDecoder()
+
+    public init() {}
+
+    public func image(of frame: Frame) throws(FrameSourceError) -> GrayImage {
+        switch frame.content {
+        case .pixels(let image): return image
+        case .jpeg(let bytes):
+            do { return try jpeg.decode(bytes) } catch { throw .badFrame(number: frame.number, reason: "\(error)") }
+        }
+    }
+
+    /// The frame at 1/8 of its width and height (rounded up): a block average of gray pixels, or
+    /// TurboJPEG's DC-only decode of a JPEG, which skips most of a full decode's work.
+    public func preview(of frame: Frame) throws(FrameSourceError) -> GrayImage {
+        switch frame.content {
+        case .pixels(let image): return image.blockAveraged(by: 8)
+        case .jpeg(let bytes):
+            do { return try jpeg.decode(bytes, scaledDownBy: 8) } catch { throw .badFrame(number: frame.number, reason: "\(error)") }
+        }
     }
 }
 
@@ -45,7 +100,7 @@ extension FrameSource {
 
 /// For the streams that implement the bounded wait: the unbounded read waits in slices.
 extension FrameSource {
-    mutating func waitForever() throws(FrameSourceError) -> Frame? {
+    public mutating func waitForever() throws(FrameSourceError) -> Frame? {
         while true {
             switch try nextFrame(waitingAtMost: .seconds(3_600)) {
             case .frame(let frame): return frame

@@ -1,6 +1,7 @@
 /// Motion-JPEG: JPEG frames back to back, as cameras give 720p at 30 fps over USB 2 and as
 /// `ffmpeg -f mjpeg` writes. Frames are split by walking the JPEG markers (so a 0xFFD9 inside
-/// a segment cannot end a frame early) and decoded with TurboJPEG.
+/// a segment cannot end a frame early); each comes out undecoded (`Frame.Content.jpeg`), for the
+/// door to develop when the scene gate asks for it.
 public struct MJPEGStream: ClosableFrameSource {
     /// No camera frame comes near this; more means the stream is not MJPEG.
     public static let maxFrameBytes = 8 << 20
@@ -10,7 +11,6 @@ public struct MJPEGStream: ClosableFrameSource {
     private var buffer: [UInt8] = []
     private var endOfInput = false
     private var count = 0
-    private let decoder = JPEGDecoder()
 
     public init(path: String) throws(FrameSourceError) {
         if path == "-" {
@@ -34,11 +34,7 @@ public struct MJPEGStream: ClosableFrameSource {
                 let bytes = Array(buffer[range])
                 buffer.removeSubrange(0..<range.upperBound)
                 count += 1
-                do {
-                    return .frame(Frame(number: count, image: try decoder.decode(bytes)))
-                } catch {
-                    throw .badFrame(number: count, reason: "\(error)")
-                }
+                return .frame(Frame(number: count, jpeg: bytes))
             case .corrupt(let resumeAt, let reason):
                 buffer.removeSubrange(0..<resumeAt)
                 count += 1

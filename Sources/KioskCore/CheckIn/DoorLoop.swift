@@ -40,7 +40,11 @@ public struct DoorLoopStats: Sendable, Equatable {
     public var scans = 0
     /// Waits in which the camera sent nothing.
     public var idleWaits = 0
-    /// Decode time per frame, microseconds (1 µs … 60 s, two significant digits: about 4 kB).
+    /// Frames the scene gate found like the empty doorway: not decoded at all, or only by the
+    /// cheap pass.
+    public var framesSkipped = 0
+    public var framesDecodedCheaply = 0
+    /// Decode time per frame that was decoded (fully or cheaply), microseconds (1 µs … 60 s, two significant digits: about 4 kB).
     public var decodeMicroseconds = Histogram<UInt32>(highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .two)
 
     public init() {}
@@ -61,6 +65,8 @@ public struct DoorLoopStats: Sendable, Equatable {
         badFrames += other.badFrames
         scans += other.scans
         idleWaits += other.idleWaits
+        framesSkipped += other.framesSkipped
+        framesDecodedCheaply += other.framesDecodedCheaply
         decodeMicroseconds.add(other.decodeMicroseconds)
     }
 
@@ -105,17 +111,53 @@ public final class DoorLoop {
         let observer: (any DoorObserver)?
         let idleWait: Duration
         let stopSignal: StopSignal
+        var gate: SceneGate?
+        let developer = FrameDeveloper()
         var stats = DoorLoopStats()
 
-        init(source: any FrameSource, decoder: any QRDecoder, debouncer: ScanDebouncer, idleWait: Duration,
+        init(source: any FrameSource, decoder: any QRDecoder, gate: SceneGate.Settings?, debouncer: ScanDebouncer, idleWait: Duration,
              observer: (any DoorObserver)?, stop: StopSignal, heartbeat: @escaping @Sendable () -> Void) {
             self.source = source
             self.decoder = decoder
+            self.gate = gate.map { SceneGate(settings: $0) }
             self.debouncer = debouncer
             self.idleWait = idleWait
             self.observer = observer
             self.stopSignal = stop
             self.heartbeat = heartbeat
+        }
+
+        /// The frame's codes, at the cost the scene gate allows (the whole cascade without a gate).
+        func look(at frame: Frame) throws(FrameSourceError) -> [DecodedSymbol] {
+            guard gate != nil else {
+                let image = try developer.image(of: frame)
+                return try timed { decoder.decode(image) }
+            }
+            let decision = gate!.decide(preview: try developer.preview(of: frame))
+            let symbols: [DecodedSymbol]
+            switch decision {
+            case .skip:
+                stats.framesSkipped += 1
+                symbols = []
+            case .cheap:
+                stats.framesDecodedCheaply += 1
+                let image = try developer.image(of: frame)
+                symbols = try timed { decoder.decodeCheaply(image) }
+            case .full:
+                let image = try developer.image(of: frame)
+                symbols = try timed { decoder.decode(image) }
+            }
+            gate!.decoded(decision, foundCode: !symbols.isEmpty)
+            return symbols
+        }
+
+        private func timed(_ decode: () throws(FrameSourceError) -> [DecodedSymbol]) throws(FrameSourceError) -> [DecodedSymbol] {
+            let start = ContinuousClock.now
+            let symbols = try decode()
+            let elapsed = ContinuousClock.now - start
+            stats.recordDecode(elapsed)
+            observer?.frameDecoded(in: elapsed)
+            return symbols
         }
 
         func run(into continuation: AsyncStream<Item>.Continuation) {
@@ -140,11 +182,16 @@ public final class DoorLoop {
                     case .truncatedFrame, .unreadable: return
                     }
                 }
-                let start = ContinuousClock.now
-                let symbols = decoder.decode(frame.image)
+                let symbols: [DecodedSymbol]
+                do { symbols = try look(at: frame) } catch {
+                    // A JPEG that does not decode: one unusable frame, the stream goes on.
+                    stats.badFrames += 1
+                    observer?.frameUnusable()
+                    continuation.yield(.badFrame(error))
+                    heartbeat()
+                    continue
+                }
                 let decoded = ContinuousClock.now
-                stats.recordDecode(decoded - start)
-                observer?.frameDecoded(in: decoded - start)
                 stats.frames += 1
                 for payload in debouncer.newPayloads(symbols.map(\.payload), frame: frame.number) {
                     continuation.yield(.code(text: String(decoding: payload, as: UTF8.self), frame: frame.number, decodedAt: decoded))
@@ -156,11 +203,15 @@ public final class DoorLoop {
 
     /// Runs until the source ends, `stop` is signalled or the calling task is cancelled. The
     /// codes found before that are all decided before it returns.
+    ///
+    /// `gate` spares frames of an unchanged empty doorway (`SceneGate`); nil decodes every frame
+    /// in full.
     public func run(source: any FrameSource, decoder: any QRDecoder = CascadeDecoder(),
+                    gate: SceneGate.Settings? = .standard,
                     debouncer: ScanDebouncer = ScanDebouncer(), idleWait: Duration = .milliseconds(250),
                     stop: StopSignal = StopSignal(),
                     heartbeat: @escaping @Sendable () -> Void = {}) async -> DoorLoopStats {
-        let work = DecodeWork(source: source, decoder: decoder, debouncer: debouncer, idleWait: idleWait,
+        let work = DecodeWork(source: source, decoder: decoder, gate: gate, debouncer: debouncer, idleWait: idleWait,
                               observer: observer, stop: stop, heartbeat: heartbeat)
         // Unbounded: a code must never be dropped while a check-in waits for the server; codes are
         // debounced, so the queue stays short.

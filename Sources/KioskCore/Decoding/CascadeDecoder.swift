@@ -98,6 +98,12 @@ public final class CascadeDecoder: QRDecoder {
         return Self.unique(found)
     }
 
+    /// The first pass alone (ZXing on the full frame): for frames the scene gate finds unchanged.
+    public func decodeCheaply(_ frame: GrayImage) -> [DecodedSymbol] {
+        engines.beginFrame()
+        return Self.unique(engines.run(passes[0], on: frame))
+    }
+
     /// The whole cascade on one image, no budget: for `kioskd scan` and one-off checks.
     public func decodeThoroughly(_ frame: GrayImage) -> [DecodedSymbol] {
         engines.beginFrame()

@@ -39,6 +39,46 @@ extension GrayImage {
         return GrayImage(uncheckedWidth: outWidth, height: outHeight, pixels: out)
     }
 
+    /// The mean of each `factor`×`factor` block (the last row and column of blocks may be partial):
+    /// the scene gate's preview, 1/64 of the pixels, with sensor noise averaged away. Sums whole
+    /// rows into per-block accumulators, so the inner loop is one add a pixel.
+    public func blockAveraged(by factor: Int) -> GrayImage {
+        precondition(factor > 0)
+        let outWidth = (width + factor - 1) / factor
+        let outHeight = (height + factor - 1) / factor
+        var out = [UInt8](repeating: 0, count: outWidth * outHeight)
+        var sums = [Int](repeating: 0, count: outWidth)
+        let stride = self.stride, width = self.width, height = self.height
+        pixels.withUnsafeBufferPointer { input in
+            out.withUnsafeMutableBufferPointer { output in
+                sums.withUnsafeMutableBufferPointer { sums in
+                    for blockRow in 0..<outHeight {
+                        let top = blockRow * factor
+                        let rows = min(factor, height - top)
+                        for x in 0..<outWidth { sums[x] = 0 }
+                        for y in top..<(top + rows) {
+                            let row = input.baseAddress! + y * stride
+                            var x = 0
+                            for block in 0..<outWidth {
+                                let end = min(x + factor, width)
+                                var sum = 0
+                                while x < end { sum &+= Int(row[x]); x += 1 }
+                                sums[block] &+= sum
+                            }
+                        }
+                        let target = blockRow * outWidth
+                        for block in 0..<outWidth {
+                            let columns = min(factor, width - block * factor)
+                            let count = columns * rows
+                            output[target + block] = UInt8(truncatingIfNeeded: (sums[block] + count / 2) / count)
+                        }
+                    }
+                }
+            }
+        }
+        return GrayImage(uncheckedWidth: outWidth, height: outHeight, pixels: out)
+    }
+
     /// A region scaled up by `factor` with bilinear interpolation: small, far codes get modules
     /// of several pixels, which zbar's finder needs.
     public func upscaled(region: PixelRect, factor: Int) -> GrayImage {

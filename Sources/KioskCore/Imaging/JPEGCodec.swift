@@ -14,7 +14,14 @@ public final class JPEGDecoder {
     deinit { tjDestroy(handle) }
 
     /// Decodes to 8-bit gray. A truncated or damaged stream is an error, not a half-grey frame.
-    public func decode(_ data: [UInt8]) throws(ImageError) -> GrayImage {
+    public func decode(_ data: [UInt8]) throws(ImageError) -> GrayImage { try decode(data, scaledDownBy: 1) }
+
+    /// Decodes at 1/`factor` of the size (1, 2, 4 or 8, rounded up), which libjpeg-turbo does
+    /// inside the inverse DCT: at 1/8 only each block's DC coefficient is used, several times
+    /// cheaper than a full decode. (UVC cameras' MJPEG frames often omit the Huffman tables;
+    /// libjpeg-turbo supplies the standard ones, as the MJPEG convention expects.)
+    public func decode(_ data: [UInt8], scaledDownBy factor: Int) throws(ImageError) -> GrayImage {
+        precondition([1, 2, 4, 8].contains(factor), "TurboJPEG scales by 1/2, 1/4 or 1/8")
         guard data.count >= 4, data[0] == 0xFF, data[1] == 0xD8 else {
             throw .corrupt(format: "JPEG", reason: "missing start-of-image marker")
         }
@@ -27,6 +34,9 @@ public final class JPEGDecoder {
         guard width <= GrayImage.maxDimension, height <= GrayImage.maxDimension else {
             throw .tooLarge(width: Int(width), height: Int(height))
         }
+        let fullWidth = width, fullHeight = height
+        width = (fullWidth + Int32(factor) - 1) / Int32(factor)
+        height = (fullHeight + Int32(factor) - 1) / Int32(factor)
         var pixels = [UInt8](repeating: 0, count: Int(width) * Int(height))
         let status = data.withUnsafeBufferPointer { buffer in
             pixels.withUnsafeMutableBufferPointer { target in

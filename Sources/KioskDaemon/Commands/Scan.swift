@@ -125,6 +125,7 @@ extension Kioskd {
                 throw ExitCode(1)
             }
             let decoder = CascadeDecoder.live(budget: decoding.budget)
+            let developer = FrameDeveloper()
             var debouncer = ScanDebouncer()
             var badFrames = 0
             var frames = 0
@@ -146,8 +147,14 @@ extension Kioskd {
                     }
                 }
                 guard let frame else { break reading }
+                let image: GrayImage
+                do { image = try developer.image(of: frame) } catch {
+                    Output.error("kioskd scan: \(error)")
+                    badFrames += 1
+                    continue reading
+                }
                 frames += 1
-                let symbols = decoder.decode(frame.image)
+                let symbols = decoder.decode(image)
                 for payload in debouncer.newPayloads(symbols.map(\.payload), frame: frame.number) {
                     let symbol = symbols.first { $0.payload == payload }!
                     let text = String(decoding: payload, as: UTF8.self)

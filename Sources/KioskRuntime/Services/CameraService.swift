@@ -165,7 +165,7 @@ public final class CameraService: Service, Sendable {
                         windowFrames += 1
                         numbering += 1
                         let before = service.mailbox.dropped
-                        guard service.mailbox.put(.frame(Frame(number: numbering, image: frame.image))) else { return .end }
+                        guard service.mailbox.put(.frame(frame.renumbered(numbering))) else { return .end }
                         if service.mailbox.dropped > before { service.metrics?.droppedFrames.increment() }
                     case .idle: continue
                     case .end: return .end
