@@ -57,6 +57,10 @@ let package = Package(
         .systemLibrary(
             name: "CTurboJPEG", pkgConfig: "libturbojpeg",
             providers: [.apt(["libturbojpeg0-dev"])]),
+        // The kernel's V4L2 header (videodev2.h) and the ioctl request codes.
+        .systemLibrary(
+            name: "CV4L2",
+            providers: [.apt(["linux-libc-dev"])]),
         // ZXing-C++ 1.4 has a C++ API only: this target exposes one C function over it.
         .target(
             name: "CZXing",
@@ -71,7 +75,7 @@ let package = Package(
         .target(
             name: "KioskCore",
             dependencies: [
-                "CafeProtocol", "CZBar", "CQREncode", "CCurl", "CPNG", "CTurboJPEG", "CZXing",
+                "CafeProtocol", "CZBar", "CQREncode", "CCurl", "CPNG", "CTurboJPEG", "CZXing", "CV4L2",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "GRDB", package: "GRDB.swift"),

@@ -12,6 +12,8 @@ struct Kioskd: AsyncParsableCommand {
 
             Examples:
               kioskd demo                          the door on a synthetic camera feed
+              kioskd run --camera /dev/video0      the door on a USB camera
+              kioskd cameras                       the cameras and the modes they give
               kioskd run --raw mjpeg -             the door on a camera stream from stdin
               kioskd enroll --server URL --code C  enrol this kiosk with cafe-server
               kioskd status                        enrolment, last sync, cache, outbox
@@ -20,6 +22,6 @@ struct Kioskd: AsyncParsableCommand {
               kioskd render "$TOKEN" --format text show a pass in this terminal
               kioskd config check                  validate /etc/kioskd/kioskd.toml
             """,
-        subcommands: [Run.self, Demo.self, Scan.self, Render.self, Enroll.self, Sync.self, Status.self, Check.self, Config.self]
+        subcommands: [Run.self, Demo.self, Scan.self, Render.self, Enroll.self, Sync.self, Status.self, Check.self, Config.self, Cameras.self]
     )
 }

@@ -130,9 +130,10 @@ import Testing
         private var ended = false
         private(set) var stdout = Data()
 
-        init(_ arguments: [String]) throws {
+        init(_ arguments: [String], environment: [String: String] = [:]) throws {
             process.executableURL = Kioskd.executable
             process.arguments = arguments
+            if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
             let err = Pipe(), out = Pipe()
             process.standardError = err
             process.standardOutput = out
@@ -155,8 +156,25 @@ import Testing
             }
             let outHandle = out.fileHandleForReading
             Thread.detachNewThread { [self] in
-                let data = outHandle.readDataToEndOfFile()
-                condition.withLock { stdout = data }
+                while true {
+                    let chunk = outHandle.availableData
+                    if chunk.isEmpty { break }
+                    condition.withLock { stdout += chunk; condition.broadcast() }
+                }
+            }
+        }
+
+        /// Waits (on a thread of its own) until stdout holds `text`; false if the daemon ended first.
+        func waitForOutput(containing text: String) async -> Bool {
+            await withCheckedContinuation { continuation in
+                Thread.detachNewThread { [self] in
+                    condition.lock()
+                    func found() -> Bool { String(decoding: stdout, as: UTF8.self).contains(text) }
+                    while !found() && !ended { condition.wait() }
+                    let result = found()
+                    condition.unlock()
+                    continuation.resume(returning: result)
+                }
             }
         }
 

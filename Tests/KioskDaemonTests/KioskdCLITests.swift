@@ -24,10 +24,11 @@ struct Kioskd {
 
     /// Runs kioskd and collects its output on threads of its own: waiting for a child process
     /// must not hold one of Swift's few cooperative threads, which other tests need.
-    static func run(_ arguments: [String], stdin: Data? = nil) async throws -> Result {
+    static func run(_ arguments: [String], stdin: Data? = nil, environment: [String: String] = [:]) async throws -> Result {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
+        if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err

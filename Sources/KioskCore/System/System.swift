@@ -1,3 +1,4 @@
+internal import CV4L2
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -71,6 +72,39 @@ public enum System {
             throw SystemCallError(call: "poll", errno: errno)
         }
     }
+
+    // MARK: Devices (V4L2)
+
+    /// Opens a device for reading and writing, non-blocking: a V4L2 dequeue then answers EAGAIN
+    /// instead of blocking, and waits happen in `waitReadable`.
+    static func openDevice(_ path: String) throws(SystemCallError) -> Int32 {
+        while true {
+            let fd = path.withCString { Glibc.open($0, O_RDWR | O_CLOEXEC | O_NONBLOCK) }
+            if fd >= 0 { return fd }
+            if errno == EINTR { continue }
+            throw SystemCallError(call: "open \(path)", errno: errno)
+        }
+    }
+
+    /// ioctl(2) with a pointer argument; `name` is the request's name for the error
+    /// ("VIDIOC_S_FMT").
+    static func ioctl<T>(_ fd: Int32, _ request: UInt, _ name: String, _ argument: inout T) throws(SystemCallError) {
+        while true {
+            let result = withUnsafeMutablePointer(to: &argument) { cv4l2_ioctl(fd, request, $0) }
+            if result >= 0 { return }
+            if errno == EINTR { continue }
+            throw SystemCallError(call: name, errno: errno)
+        }
+    }
+
+    /// Maps `length` bytes of a device at `offset`, shared (the driver's capture buffers).
+    static func mapShared(_ fd: Int32, length: Int, offset: Int) throws(SystemCallError) -> UnsafeMutableRawPointer {
+        let address = mmap(nil, length, PROT_READ | PROT_WRITE, MAP_SHARED, fd, off_t(offset))
+        guard let address, address != MAP_FAILED else { throw SystemCallError(call: "mmap", errno: errno) }
+        return address
+    }
+
+    static func unmap(_ address: UnsafeMutableRawPointer, length: Int) { _ = munmap(address, length) }
 
     /// The owner (uid, gid) of a file or directory.
     static func owner(of path: String) throws(SystemCallError) -> (uid: uid_t, gid: gid_t) {

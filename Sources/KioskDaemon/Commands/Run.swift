@@ -35,6 +35,8 @@ extension Kioskd {
 
                 Examples:
                   systemctl start kioskd                      the installed service
+                  kioskd run --camera /dev/video0             MJPEG 1280x720 at 30 fps
+                  kioskd run --camera /dev/video0 --raw yuyv --size 640x480 --fps 15
                   kioskd run --config ./kioskd.toml           the same, in a terminal
                   ffmpeg -f v4l2 -input_format mjpeg -video_size 1280x720 -i /dev/video0 \\
                     -c copy -f mjpeg - | kioskd run --raw mjpeg -
@@ -47,14 +49,21 @@ extension Kioskd {
         @Option(help: "The configuration file (TOML).")
         var config = ConfigurationFile.defaultPath
 
-        @Option(help: "Stream format: gray (Y800), yuyv (YUYV 4:2:2) or mjpeg. Default: camera.format, else mjpeg.")
+        @Option(help: "Stream or camera format: gray (Y800), yuyv (YUYV 4:2:2) or mjpeg. Default: camera.format, else mjpeg.")
         var raw: Kioskd.Scan.StreamFormat?
 
-        @Option(help: "Frame size of a gray or yuyv stream, WIDTHxHEIGHT. Default: camera.size.")
+        @Option(help: "Frame size of a gray or yuyv stream, or asked of the camera, WIDTHxHEIGHT. Default: camera.size (a camera: 1280x720).")
         var size: String?
 
         @Argument(help: "The stream: a file, a FIFO, or - for standard input. Default: camera.stream.")
         var input: String?
+
+        @Option(help: ArgumentHelp("A V4L2 camera to capture from directly, e.g. /dev/video0 (kioskd cameras lists them). Default: camera.device.",
+                                   valueName: "device"))
+        var camera: String?
+
+        @Option(help: "Frames a second asked of the --camera device. Default: camera.fps, else 30.")
+        var fps: Int?
 
         @Option(help: "Longest wait for the server's verdict, in milliseconds. Default: server.deadline_ms, else 300.")
         var deadlineMs: Int?
@@ -79,12 +88,16 @@ extension Kioskd {
             }
             if let deadlineMs, !(10...5_000).contains(deadlineMs) { throw ValidationError("--deadline-ms must be 10…5000") }
             if let syncInterval, syncInterval < 1 { throw ValidationError("--sync-interval must be at least 1 second") }
+            if camera != nil, input != nil { throw ValidationError("give a --camera device or a STREAM, not both") }
+            if let fps, !(1...240).contains(fps) { throw ValidationError("--fps must be 1…240") }
         }
 
         /// The file's configuration with this command line's flags over it.
         func resolvedConfiguration() throws(ConfigurationError) -> KioskConfiguration {
             var configuration = try ConfigurationFile.load(path: config)
-            if let input { configuration.cameraStream = input }
+            if let input { configuration.cameraStream = input; configuration.cameraDevice = nil }
+            if let camera { configuration.cameraDevice = camera; configuration.cameraStream = nil }
+            if let fps { configuration.cameraFPS = fps }
             if let raw { configuration.cameraFormat = KioskConfiguration.StreamFormat(rawValue: raw.rawValue) ?? .mjpeg }
             if let size { configuration.cameraSize = KioskConfiguration.FrameSize(parsing: size) }
             if let deadlineMs { configuration.deadline = .milliseconds(deadlineMs) }
@@ -98,7 +111,7 @@ extension Kioskd {
                 }
                 (configuration.metricsHost, configuration.metricsPort) = address
             }
-            try ConfigurationFile.check(configuration, source: input == nil ? config : "the command line")
+            try ConfigurationFile.check(configuration, source: input == nil && camera == nil ? config : "the command line")
             return configuration
         }
 
@@ -119,10 +132,11 @@ extension Kioskd {
                 throw ExitCode(1)
             }
             if device == nil { logger.warning("not enrolled: deciding offline only, nothing will be uploaded") }
-            let camera = configuration.cameraStream.map { path in
-                CameraInput.stream(path: path, format: configuration.cameraFormat, size: configuration.cameraSize,
-                                   atEnd: input == nil ? .reopen : .stop)
-            }
+            let camera = configuration.cameraDevice.map { CameraInput.device(path: $0, mode: configuration.cameraMode) }
+                ?? configuration.cameraStream.map { path in
+                    CameraInput.stream(path: path, format: configuration.cameraFormat, size: configuration.cameraSize,
+                                       atEnd: input == nil ? .reopen : .stop)
+                }
             if let path = input, path != "-", !FileManager.default.isReadableFile(atPath: path) {
                 // A stream named on the command line must be there: a typo is not a camera to wait for.
                 Output.error("kioskd run: cannot read \(path): \(FileManager.default.fileExists(atPath: path) ? "permission denied" : "no such file")")

@@ -105,7 +105,7 @@ public enum ConfigurationFile {
 
     /// Checks that concern several keys at once.
     static func validate(_ configuration: KioskConfiguration) throws(Problem) {
-        if configuration.cameraStream != nil, configuration.cameraFormat != .mjpeg, configuration.cameraSize == nil {
+        if configuration.cameraDevice == nil, configuration.cameraStream != nil, configuration.cameraFormat != .mjpeg, configuration.cameraSize == nil {
             throw Problem("camera.size is required for a \(configuration.cameraFormat.rawValue) stream, e.g. size = \"1280x720\"", key: "camera.size")
         }
     }
@@ -139,6 +139,14 @@ public enum ConfigurationFile {
             },
         ],
         "camera": [
+            "device": { configuration, value throws(Problem) in
+                let device = try string(value)
+                guard device.hasPrefix("/") else { throw Problem("expected a device path such as \"/dev/video0\" (kioskd cameras lists them)") }
+                configuration.cameraDevice = device
+            },
+            "fps": { configuration, value throws(Problem) in
+                configuration.cameraFPS = try integer(value, in: 1...240)
+            },
             "stream": { configuration, value throws(Problem) in
                 let stream = try string(value)
                 guard !stream.isEmpty else { throw Problem("expected a path (or - for standard input)") }

@@ -14,13 +14,25 @@ public struct KioskConfiguration: Sendable, Equatable {
     public var syncInterval: Duration = .seconds(30)
 
     // [camera]
+    /// `camera.device`: a V4L2 camera to capture from directly ("/dev/video0"); wins over
+    /// `camera.stream`. `kioskd cameras` lists the devices and their modes.
+    public var cameraDevice: String?
+    /// `camera.fps`: the frame rate asked of a camera device.
+    public var cameraFPS = 30
     /// `camera.stream`: a raw or MJPEG stream to read (a file, a FIFO, "-" for stdin); nil for
     /// no camera (the daemon still syncs and prints, and says it has no camera).
     public var cameraStream: String?
     /// `camera.format`: gray, yuyv or mjpeg.
     public var cameraFormat: StreamFormat = .mjpeg
-    /// `camera.size`: "WIDTHxHEIGHT", required for gray and yuyv.
+    /// `camera.size`: "WIDTHxHEIGHT", required for a gray or yuyv stream; a camera device is
+    /// asked for 1280x720 unless told otherwise.
     public var cameraSize: FrameSize?
+
+    /// The mode asked of `camera.device`.
+    public var cameraMode: CameraMode {
+        CameraMode(format: CameraPixelFormat(rawValue: cameraFormat.rawValue) ?? .mjpeg,
+                   width: cameraSize?.width ?? 1280, height: cameraSize?.height ?? 720, fps: cameraFPS)
+    }
 
     // [door]
     /// `door.repeat_window_s`: the same code again within this is the same scan.
@@ -87,9 +99,11 @@ extension KioskConfiguration {
             ("server.url", serverURL ?? "(the enrolled server)"),
             ("server.deadline_ms", "\(deadline.components.seconds * 1_000 + deadline.components.attoseconds / 1_000_000_000_000_000)"),
             ("server.sync_interval_s", "\(syncInterval.components.seconds)"),
-            ("camera.stream", cameraStream ?? "(none: no camera)"),
+            ("camera.device", cameraDevice ?? "(none)"),
+            ("camera.stream", cameraStream ?? (cameraDevice == nil ? "(none: no camera)" : "(none)")),
+            ("camera.fps", "\(cameraFPS)"),
             ("camera.format", cameraFormat.rawValue),
-            ("camera.size", cameraSize?.description ?? "(from the stream)"),
+            ("camera.size", cameraSize?.description ?? (cameraDevice == nil ? "(from the stream)" : "1280x720")),
             ("door.repeat_window_s", "\(repeatWindowSeconds)"),
             ("door.debounce_frames", "\(debounceFrames)"),
             ("door.budget_ms", decodingBudgetMilliseconds.map { "\($0)" } ?? "(standard)"),

@@ -43,6 +43,16 @@ public struct CameraInput: Sendable {
     }
 }
 
+extension CameraInput {
+    /// A V4L2 camera, captured directly: the newest frame wins (the mailbox keeps one and counts
+    /// what it replaces), and a camera unplugged is opened again with backoff.
+    public static func device(path: String, mode: CameraMode) -> CameraInput {
+        CameraInput(name: path, atEnd: .reopen, policy: .latest) { () throws(FrameSourceError) -> any FrameSource in
+            try V4L2Camera(path: path, mode: mode)
+        }
+    }
+}
+
 /// The camera: opens the input, captures frames on a thread of its own into the door's mailbox,
 /// and when the camera is missing or lost (unplugged, a stream that ended) logs it once, says
 /// so in the door's state, and tries again with backoff (1 s doubling to 30 s) while the rest of
@@ -72,9 +82,9 @@ public final class CameraService: Service, Sendable {
 
     public func run() async throws {
         guard let input else {
-            state.update { $0.camera = .none; $0.cameraProblem = "no camera configured (camera.stream)" }
+            state.update { $0.camera = .none; $0.cameraProblem = "no camera configured (camera.device or camera.stream)" }
             metrics?.cameraUp.set(Double(0))
-            logger.warning("no camera configured: the door decides nothing; syncing goes on (set camera.stream in the configuration)")
+            logger.warning("no camera configured: the door decides nothing; syncing goes on (set camera.device or camera.stream in the configuration)")
             startup.arrived("camera")
             try? await gracefulShutdown()
             return
@@ -119,6 +129,10 @@ public final class CameraService: Service, Sendable {
                     continue
                 }
                 if failures > 0 { service.logger.notice("camera is back", metadata: ["camera.name": "\(input.name)"]) }
+                if let camera = source as? V4L2Camera {
+                    service.logger.info("camera \(camera.path) (\(camera.card)): \(camera.mode)",
+                                        metadata: ["camera.name": "\(input.name)"])
+                }
                 failures = 0
                 service.state.update { $0.camera = .running; $0.cameraProblem = nil }
                 service.metrics?.cameraUp.set(Double(1))
@@ -153,7 +167,9 @@ public final class CameraService: Service, Sendable {
                 let now = ContinuousClock.now
                 if now - windowStart >= .seconds(1) {
                     let fps = Double(windowFrames) / (now - windowStart).inSeconds
-                    let dropped = service.mailbox.dropped
+                    // Frames replaced in the mailbox, and those the camera itself replaced
+                    // before the door could take them.
+                    let dropped = service.mailbox.dropped + ((source as? V4L2Camera)?.framesDropped ?? 0)
                     service.state.update { $0.cameraFPS = fps; $0.framesDropped = dropped }
                     service.metrics?.cameraFPS.set(fps)
                     windowStart = now
