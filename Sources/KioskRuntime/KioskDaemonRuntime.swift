@@ -78,9 +78,11 @@ public struct KioskDaemonRuntime: Sendable {
         let cameraService = CameraService(input: camera, mailbox: mailbox, state: state, metrics: metrics, startup: startup,
                                           logger: logger)
         let feedback = FeedbackService(hub: hub, sinks: sinks, state: state, startup: startup)
+        var doorSettings = DoorService.Settings(repeatWindowSeconds: configuration.repeatWindowSeconds, debounceFrames: configuration.debounceFrames,
+                                                decodingBudgetMilliseconds: configuration.decodingBudgetMilliseconds)
+        doorSettings.gate = configuration.gateEnabled ? .standard : nil
         let door = DoorService(
-            settings: .init(repeatWindowSeconds: configuration.repeatWindowSeconds, debounceFrames: configuration.debounceFrames,
-                            decodingBudgetMilliseconds: configuration.decodingBudgetMilliseconds),
+            settings: doorSettings,
             database: database, client: doorClient, deadline: deadline, breaker: breaker, mailbox: mailbox, hub: hub,
             metrics: metrics, notifier: notifier, executor: doorExecutor, startup: startup, clock: clock, logger: logger,
             makeDecoder: makeDecoder)

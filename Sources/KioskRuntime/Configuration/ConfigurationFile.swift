@@ -177,6 +177,10 @@ public enum ConfigurationFile {
             "budget_ms": { configuration, value throws(Problem) in
                 configuration.decodingBudgetMilliseconds = try number(value, in: 0.1...1_000)
             },
+            "scene_gate": { configuration, value throws(Problem) in
+                guard let flag = value.bool, value.type == .bool else { throw Problem("expected true or false, got \(describe(value))") }
+                configuration.gateEnabled = flag
+            },
         ],
         "log": [
             "level": { configuration, value throws(Problem) in

@@ -41,6 +41,9 @@ public struct KioskConfiguration: Sendable, Equatable {
     public var debounceFrames = 30
     /// `door.budget_ms`: per-frame decoding budget; nil for the standard one (2 ms + 14 ms a megapixel).
     public var decodingBudgetMilliseconds: Double?
+    /// `door.scene_gate`: frames like the last empty doorway get a cheap look now and then
+    /// instead of the whole cascade (false: every frame decoded in full).
+    public var gateEnabled = true
 
     // [log]
     /// `log.level`: trace, debug, info, notice, warning, error or critical.
@@ -107,6 +110,7 @@ extension KioskConfiguration {
             ("door.repeat_window_s", "\(repeatWindowSeconds)"),
             ("door.debounce_frames", "\(debounceFrames)"),
             ("door.budget_ms", decodingBudgetMilliseconds.map { "\($0)" } ?? "(standard)"),
+            ("door.scene_gate", "\(gateEnabled)"),
             ("log.level", logLevel.rawValue),
             ("metrics.enabled", "\(metricsEnabled)"),
             ("metrics.listen", "\(metricsHost):\(metricsPort)"),

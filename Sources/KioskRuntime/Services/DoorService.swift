@@ -16,6 +16,8 @@ public final class DoorService: Service, Sendable {
         public var decodingBudgetMilliseconds: Double?
         /// The longest the decode loop waits for a frame before it turns (stop, watchdog).
         public var idleWait: Duration = .milliseconds(250)
+        /// Spare frames of an unchanged empty doorway (`SceneGate`); nil decodes every frame in full.
+        public var gate: SceneGate.Settings? = .standard
 
         public init(repeatWindowSeconds: Double, debounceFrames: Int, decodingBudgetMilliseconds: Double?) {
             self.repeatWindowSeconds = repeatWindowSeconds
@@ -73,7 +75,7 @@ public final class DoorService: Service, Sendable {
                 let loop = DoorLoop(service: service, feedback: hub, observer: metrics, logger: logger)
                 startup.arrived("door")
                 let notifier = self.notifier
-                return await loop.run(source: MailboxFrames(mailbox), decoder: makeDecoder(),
+                return await loop.run(source: MailboxFrames(mailbox), decoder: makeDecoder(), gate: settings.gate,
                                       debouncer: ScanDebouncer(quietFrames: settings.debounceFrames),
                                       idleWait: settings.idleWait, stop: stop, heartbeat: { notifier.watchdog() })
             }
