@@ -81,6 +81,7 @@ public struct KioskDaemonRuntime: Sendable {
         var doorSettings = DoorService.Settings(repeatWindowSeconds: configuration.repeatWindowSeconds, debounceFrames: configuration.debounceFrames,
                                                 decodingBudgetMilliseconds: configuration.decodingBudgetMilliseconds)
         doorSettings.gate = configuration.gateEnabled ? .standard : nil
+        doorSettings.legacyCharset = configuration.legacyCharset
         let door = DoorService(
             settings: doorSettings,
             database: database, client: doorClient, deadline: deadline, breaker: breaker, mailbox: mailbox, hub: hub,

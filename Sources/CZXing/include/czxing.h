@@ -11,6 +11,9 @@ extern "C" {
 typedef struct {
     uint8_t *bytes;
     size_t length;
+    /// The text as the symbol's ECI designators say (UTF-8), or NULL when it has none.
+    char *eci_text;
+    size_t eci_text_length;
     int centre_x;
     int centre_y;
 } czxing_symbol;
@@ -25,6 +28,12 @@ int czxing_read_qr(const uint8_t *pixels, int width, int height, int row_stride,
 
 /// Frees what czxing_read_qr returned.
 void czxing_free(czxing_symbol *symbols, int count);
+
+/// Encodes UTF-8 `text` as a QR code in the character set named `charset` ("Shift_JIS",
+/// "EUC-KR", "UTF-8", … as ZXing names them), with the ECI designator for it: test fixtures of
+/// ECI-tagged codes, which libqrencode cannot write. Writes the modules (1 dark, 0 light, no quiet
+/// zone) to `*modules` (free with free()) and returns the side length, or -1 (message in `error`).
+int czxing_write_qr_eci(const char *text, const char *charset, uint8_t **modules, char *error, size_t error_size);
 
 #ifdef __cplusplus
 }

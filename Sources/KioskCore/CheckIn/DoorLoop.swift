@@ -112,6 +112,7 @@ public final class DoorLoop {
         let idleWait: Duration
         let stopSignal: StopSignal
         var gate: SceneGate?
+        var legacyCharset = LegacyCharset.eucKR
         let developer = FrameDeveloper()
         var stats = DoorLoopStats()
 
@@ -194,7 +195,9 @@ public final class DoorLoop {
                 let decoded = ContinuousClock.now
                 stats.frames += 1
                 for payload in debouncer.newPayloads(symbols.map(\.payload), frame: frame.number) {
-                    continuation.yield(.code(text: String(decoding: payload, as: UTF8.self), frame: frame.number, decodedAt: decoded))
+                    // As `kioskd scan` reads it: a pass token is ASCII, anything else is shown as written.
+                    let text = symbols.first { $0.payload == payload }!.text(preferring: legacyCharset)
+                    continuation.yield(.code(text: text, frame: frame.number, decodedAt: decoded))
                 }
                 heartbeat()
             }
@@ -207,12 +210,13 @@ public final class DoorLoop {
     /// `gate` spares frames of an unchanged empty doorway (`SceneGate`); nil decodes every frame
     /// in full.
     public func run(source: any FrameSource, decoder: any QRDecoder = CascadeDecoder(),
-                    gate: SceneGate.Settings? = .standard,
+                    gate: SceneGate.Settings? = .standard, legacyCharset: LegacyCharset = .eucKR,
                     debouncer: ScanDebouncer = ScanDebouncer(), idleWait: Duration = .milliseconds(250),
                     stop: StopSignal = StopSignal(),
                     heartbeat: @escaping @Sendable () -> Void = {}) async -> DoorLoopStats {
         let work = DecodeWork(source: source, decoder: decoder, gate: gate, debouncer: debouncer, idleWait: idleWait,
                               observer: observer, stop: stop, heartbeat: heartbeat)
+        work.legacyCharset = legacyCharset
         // Unbounded: a code must never be dropped while a check-in waits for the server; codes are
         // debounced, so the queue stays short.
         let (stream, continuation) = AsyncStream<Item>.makeStream(bufferingPolicy: .unbounded)

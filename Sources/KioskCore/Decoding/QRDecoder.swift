@@ -6,6 +6,9 @@ public struct DecodedSymbol: Equatable, Sendable {
     public var centre: (x: Int, y: Int)
     /// Which engine and pass found it ("zbar/full", "zxing/inverted", …): for logs and the benchmark.
     public var foundBy: String
+    /// The text as the symbol's ECI designators say, when it has them (ZXing reads them; zbar,
+    /// in binary mode, gives the bytes only).
+    public var eciText: String?
 
     public init(payload: [UInt8], centre: (x: Int, y: Int), foundBy: String) {
         self.payload = payload
@@ -13,8 +16,13 @@ public struct DecodedSymbol: Equatable, Sendable {
         self.foundBy = foundBy
     }
 
-    /// The payload as text (pass tokens are ASCII base45); invalid UTF-8 is repaired, not dropped.
-    public var text: String { String(decoding: payload, as: UTF8.self) }
+    /// The payload as text, as the symbol says (ECI) or else in the charset its bytes are in
+    /// (`SymbolText`), with EUC-KR preferred among the legacy ones. Pass tokens are ASCII.
+    public var text: String { text(preferring: .eucKR) }
+
+    public func text(preferring legacy: LegacyCharset) -> String {
+        SymbolText.decode(payload, eciText: eciText, preferring: legacy).text
+    }
 
     public static func == (lhs: DecodedSymbol, rhs: DecodedSymbol) -> Bool {
         lhs.payload == rhs.payload && lhs.centre == rhs.centre && lhs.foundBy == rhs.foundBy

@@ -1,4 +1,5 @@
 internal import CZXing
+import Foundation
 
 /// ZXing-C++ (Debian's libzxing 1.4) behind a one-function C shim. It reads many real-photo
 /// codes that zbar misses (blur, perspective, low resolution). Version 1.4 has no option for
@@ -38,7 +39,26 @@ public final class ZXingDecoder: QRDecoder {
         return (0..<Int(count)).map { index in
             let symbol = symbols[index]
             let payload = Array(UnsafeBufferPointer(start: symbol.bytes, count: symbol.length))
-            return DecodedSymbol(payload: payload, centre: (Int(symbol.centre_x), Int(symbol.centre_y)), foundBy: name)
+            var decoded = DecodedSymbol(payload: payload, centre: (Int(symbol.centre_x), Int(symbol.centre_y)), foundBy: name)
+            if let text = symbol.eci_text {
+                decoded.eciText = String(decoding: UnsafeRawBufferPointer(start: text, count: symbol.eci_text_length), as: UTF8.self)
+            }
+            return decoded
         }
+    }
+}
+
+extension QRMatrix {
+    /// `text` encoded in `charset` with an ECI designator saying so, by ZXing's writer: for test
+    /// fixtures of ECI-tagged codes (libqrencode writes none). `charset` as ZXing names it:
+    /// "Shift_JIS", "EUC-KR", "UTF-8", "ISO-8859-5", …
+    public static func eciTagged(_ text: String, charset: String) throws(EncodingError) -> QRMatrix {
+        var modules: UnsafeMutablePointer<UInt8>? = nil
+        var message = [CChar](repeating: 0, count: 256)  // ZXing's reason, for a debugger
+        let size = czxing_write_qr_eci(text, charset, &modules, &message, message.count)
+        guard size > 0, let modules else { throw .failed(errno: EINVAL) }
+        defer { free(modules) }
+        let dark = (0..<Int(size * size)).map { modules[$0] != 0 }
+        return QRMatrix(version: (Int(size) - 17) / 4, size: Int(size), modules: dark)
     }
 }

@@ -17,7 +17,13 @@ extension Kioskd {
                   text  FILE: PAYLOAD, or FILE: no QR code
                   tsv   FILE<TAB>PAYLOAD, one line per code; FILE<TAB>- for a file without one.
                         Tabs, newlines and backslashes in a payload are written \\t \\n \\\\.
-                  json  one JSON array: {"file", "codes": [{"payload", "found_by", "x", "y"}], "error"}
+                  json  one JSON array: {"file", "codes": [{"payload", "bytes", "charset", "found_by",
+                        "x", "y"}], "error"}; bytes is the payload as the symbol holds it (base64)
+
+                Text is decoded as the symbol says (ECI), else as UTF-8, else in the legacy \
+                charset its bytes are valid in — EUC-KR first, or Shift-JIS first with \
+                --charset shift-jis — else ISO-8859-1. The live door decodes the same way \
+                (door.legacy_charset).
 
                 With --raw, decodes a stream of fixed-size frames (FILE, a FIFO, or - for stdin) \
                 as the live kiosk does, within a per-frame time budget, and prints each new code \
@@ -49,6 +55,9 @@ extension Kioskd {
         var size: String?
 
         @OptionGroup var decoding: BudgetOption
+
+        @Option(help: "The legacy charset tried first for text that is not UTF-8 and has no ECI: euc-kr or shift-jis.")
+        var charset: LegacyCharset = .eucKR
 
         @Argument(help: "Image files; with --raw, one stream file or - for standard input.")
         var inputs: [String] = []
@@ -92,7 +101,7 @@ extension Kioskd {
                 do {
                     let image = try ImageFile.read(path: path)
                     let symbols = decoder.decodeThoroughly(image)
-                    let record = FileRecord(file: path, codes: symbols.map(CodeRecord.init), error: nil)
+                    let record = FileRecord(file: path, codes: symbols.map { CodeRecord($0, preferring: charset) }, error: nil)
                     if format == .json { records.append(record) } else { Output.line(render(record)) }
                 } catch {
                     failures += 1
@@ -157,12 +166,12 @@ extension Kioskd {
                 let symbols = decoder.decode(image)
                 for payload in debouncer.newPayloads(symbols.map(\.payload), frame: frame.number) {
                     let symbol = symbols.first { $0.payload == payload }!
-                    let text = String(decoding: payload, as: UTF8.self)
+                    let text = symbol.text(preferring: charset)
                     switch format {
                     case .tsv: Output.line("\(frame.number)\t\(Output.escapeTSV(text))")
                     case .text: Output.line("frame \(frame.number): \(text)")
                     case .json:
-                        Output.line(try Output.json(StreamRecord(frame: frame.number, code: CodeRecord(symbol))))
+                        Output.line(try Output.json(StreamRecord(frame: frame.number, code: CodeRecord(symbol, preferring: charset))))
                     }
                 }
             }
@@ -174,21 +183,26 @@ extension Kioskd {
 
 struct CodeRecord: Encodable {
     let payload: String
+    let bytes: String
+    let charset: String
     let foundBy: String
     let x: Int
     let y: Int
 
-    init(_ symbol: DecodedSymbol) {
-        payload = symbol.text
+    init(_ symbol: DecodedSymbol, preferring legacy: LegacyCharset) {
+        (payload, charset) = SymbolText.decode(symbol.payload, eciText: symbol.eciText, preferring: legacy)
+        bytes = Data(symbol.payload).base64EncodedString()
         foundBy = symbol.foundBy
         x = symbol.centre.x
         y = symbol.centre.y
     }
 
     enum CodingKeys: String, CodingKey {
-        case payload, foundBy = "found_by", x, y
+        case payload, bytes, charset, foundBy = "found_by", x, y
     }
 }
+
+extension LegacyCharset: ExpressibleByArgument {}
 
 struct FileRecord: Encodable {
     let file: String

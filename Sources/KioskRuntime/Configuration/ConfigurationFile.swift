@@ -177,6 +177,13 @@ public enum ConfigurationFile {
             "budget_ms": { configuration, value throws(Problem) in
                 configuration.decodingBudgetMilliseconds = try number(value, in: 0.1...1_000)
             },
+            "legacy_charset": { configuration, value throws(Problem) in
+                let name = try string(value)
+                guard let charset = LegacyCharset(rawValue: name.lowercased()) else {
+                    throw Problem("expected euc-kr or shift-jis, got \"\(name)\"")
+                }
+                configuration.legacyCharset = charset
+            },
             "scene_gate": { configuration, value throws(Problem) in
                 guard let flag = value.bool, value.type == .bool else { throw Problem("expected true or false, got \(describe(value))") }
                 configuration.gateEnabled = flag

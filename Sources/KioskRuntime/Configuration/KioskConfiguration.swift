@@ -44,6 +44,9 @@ public struct KioskConfiguration: Sendable, Equatable {
     /// `door.scene_gate`: frames like the last empty doorway get a cheap look now and then
     /// instead of the whole cascade (false: every frame decoded in full).
     public var gateEnabled = true
+    /// `door.legacy_charset`: a code's text that is neither ECI-tagged nor UTF-8 is tried in this
+    /// charset first, then the other: "euc-kr" (the default, Korean stores) or "shift-jis".
+    public var legacyCharset = LegacyCharset.eucKR
 
     // [log]
     /// `log.level`: trace, debug, info, notice, warning, error or critical.
@@ -111,6 +114,7 @@ extension KioskConfiguration {
             ("door.debounce_frames", "\(debounceFrames)"),
             ("door.budget_ms", decodingBudgetMilliseconds.map { "\($0)" } ?? "(standard)"),
             ("door.scene_gate", "\(gateEnabled)"),
+            ("door.legacy_charset", legacyCharset.rawValue),
             ("log.level", logLevel.rawValue),
             ("metrics.enabled", "\(metricsEnabled)"),
             ("metrics.listen", "\(metricsHost):\(metricsPort)"),

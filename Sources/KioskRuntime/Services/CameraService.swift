@@ -163,6 +163,7 @@ public final class CameraService: Service, Sendable {
         func capture(from source: inout any FrameSource, numbering: inout Int) -> Ended {
             var windowStart = ContinuousClock.now
             var windowFrames = 0
+            var cameraDropped = 0
             while !stop.isStopped {
                 let now = ContinuousClock.now
                 if now - windowStart >= .seconds(1) {
@@ -183,6 +184,10 @@ public final class CameraService: Service, Sendable {
                         let before = service.mailbox.dropped
                         guard service.mailbox.put(.frame(frame.renumbered(numbering))) else { return .end }
                         if service.mailbox.dropped > before { service.metrics?.droppedFrames.increment() }
+                        if let camera = source as? V4L2Camera, camera.framesDropped > cameraDropped {
+                            service.metrics?.droppedFrames.increment(by: Int64(camera.framesDropped - cameraDropped))
+                            cameraDropped = camera.framesDropped
+                        }
                     case .idle: continue
                     case .end: return .end
                     }

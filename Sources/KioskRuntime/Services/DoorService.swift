@@ -18,6 +18,8 @@ public final class DoorService: Service, Sendable {
         public var idleWait: Duration = .milliseconds(250)
         /// Spare frames of an unchanged empty doorway (`SceneGate`); nil decodes every frame in full.
         public var gate: SceneGate.Settings? = .standard
+        /// Tried first for a code's text that is neither ECI-tagged nor UTF-8.
+        public var legacyCharset = LegacyCharset.eucKR
 
         public init(repeatWindowSeconds: Double, debounceFrames: Int, decodingBudgetMilliseconds: Double?) {
             self.repeatWindowSeconds = repeatWindowSeconds
@@ -75,7 +77,7 @@ public final class DoorService: Service, Sendable {
                 let loop = DoorLoop(service: service, feedback: hub, observer: metrics, logger: logger)
                 startup.arrived("door")
                 let notifier = self.notifier
-                return await loop.run(source: MailboxFrames(mailbox), decoder: makeDecoder(), gate: settings.gate,
+                return await loop.run(source: MailboxFrames(mailbox), decoder: makeDecoder(), gate: settings.gate, legacyCharset: settings.legacyCharset,
                                       debouncer: ScanDebouncer(quietFrames: settings.debounceFrames),
                                       idleWait: settings.idleWait, stop: stop, heartbeat: { notifier.watchdog() })
             }
