@@ -5,7 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 swift build -c release --static-swift-stdlib --scratch-path .build-static --product kioskd >/dev/null
-swift build -c release --product kioskd --product kioskd-bench >/dev/null 2>&1 || { swift build -c release --product kioskd >/dev/null; swift build -c release --product kioskd-bench >/dev/null; }
+# One product a command: given two --product flags, SwiftPM builds only the last one.
+swift build -c release --product kioskd >/dev/null
+swift build -c release --product kioskd-bench >/dev/null
 seconds=${1:-20}
 echo "== static (--static-swift-stdlib, what the .deb ships)"
 python3 Benchmarks/daemon.py .build-static/release/kioskd .build/release/kioskd-bench --seconds "$seconds"

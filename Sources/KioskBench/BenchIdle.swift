@@ -49,16 +49,9 @@ extension KioskdBench {
         static let width = 1280, height = 720
 
         func run() async throws {
-            let directory = StateDirectory(path: FileManager.default.temporaryDirectory
-                .appendingPathComponent("kioskd-idle-\(UUID().uuidString)").path)
-            try directory.prepare()
-            defer { try? FileManager.default.removeItem(atPath: directory.path) }
-            let database = try KioskDatabase.open(path: directory.databasePath).database
-            let signer = PassSigner(privateKey: Curve25519.Signing.PrivateKey())
-            try database.apply(SyncPage(cursor: "c", hasMore: false, tickets: [],
-                                        keys: [PublicKeyRecord(keyID: signer.keyID, publicKey: signer.privateKey.publicKey.rawRepresentation, retired: false)],
-                                        store: StoreSettings(storeID: 1, name: "Idle", timeZone: "UTC", closedHours: nil, seats: 10),
-                                        printJobs: [], serverTime: Date()))
+            let cache = try SyncedCache(storeName: "Idle")
+            defer { cache.remove() }
+            let (database, signer) = (cache.database, cache.signer)
             let cycles = max(1, (seconds + 2 + 9) / 10)
             Output.error("rendering \(scene == .empty ? "the empty doorway" : "\(cycles) cycles of 300 frames") at \(Self.width)x\(Self.height)…")
             let film = try Film(scene: scene, format: format, cycles: cycles, signer: signer)

@@ -30,16 +30,9 @@ extension KioskdBench {
         var warmUp = 20_000
 
         func run() async throws {
-            let directory = StateDirectory(path: FileManager.default.temporaryDirectory
-                .appendingPathComponent("kioskd-soak-\(UUID().uuidString)").path)
-            try directory.prepare()
-            defer { try? FileManager.default.removeItem(atPath: directory.path) }
-            let database = try KioskDatabase.open(path: directory.databasePath).database
-            let signer = PassSigner(privateKey: Curve25519.Signing.PrivateKey())
-            try database.apply(SyncPage(cursor: "c", hasMore: false, tickets: [],
-                                        keys: [PublicKeyRecord(keyID: signer.keyID, publicKey: signer.privateKey.publicKey.rawRepresentation, retired: false)],
-                                        store: StoreSettings(storeID: 1, name: "Soak", timeZone: "UTC", closedHours: nil, seats: 10),
-                                        printJobs: [], serverTime: Date()))
+            let cache = try SyncedCache(storeName: "Soak")
+            defer { cache.remove() }
+            let (database, signer) = (cache.database, cache.signer)
             let now = Date()
             let token = try signer.signText(PassToken(keyID: signer.keyID, passID: UUID(), storeID: 1, kind: .period,
                                                       validFrom: now.addingTimeInterval(-60), validUntil: now.addingTimeInterval(86_400), issuedAt: now))
@@ -69,6 +62,27 @@ extension KioskdBench {
             Output.line(String(format: "RSS after %d frames: %.2f MB; at the end: %.2f MB; growth %.3f MB", warmUp,
                                Double(first) / 1_048_576, Double(end) / 1_048_576, Double(end - first) / 1_048_576))
         }
+    }
+
+    /// A cache in a temporary state directory that has synced once: store 1, one signing key
+    /// (whose private half the benchmark keeps, to sign the passes it shows), no tickets.
+    struct SyncedCache {
+        let directory: StateDirectory
+        let database: KioskDatabase
+        let signer = PassSigner(privateKey: Curve25519.Signing.PrivateKey())
+
+        init(storeName: String) throws {
+            directory = StateDirectory(path: FileManager.default.temporaryDirectory
+                .appendingPathComponent("kioskd-bench-\(UUID().uuidString)").path)
+            try directory.prepare()
+            database = try KioskDatabase.open(path: directory.databasePath).database
+            try database.apply(SyncPage(cursor: "c", hasMore: false, tickets: [],
+                                        keys: [PublicKeyRecord(keyID: signer.keyID, publicKey: signer.privateKey.publicKey.rawRepresentation, retired: false)],
+                                        store: StoreSettings(storeID: 1, name: storeName, timeZone: "UTC", closedHours: nil, seats: 10),
+                                        printJobs: [], serverTime: Date()))
+        }
+
+        func remove() { try? FileManager.default.removeItem(atPath: directory.path) }
     }
 
     /// The RSS when the warm-up frame was produced.

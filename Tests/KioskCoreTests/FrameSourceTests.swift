@@ -114,6 +114,20 @@ import Testing
         }
     }
 
+    /// A YUYV buffer as a driver fills it: rows padded past 2 × width (bytesperline).
+    @Test func yuyvRowsWithPaddingGiveTheirLuma() {
+        let width = 6, height = 3, stride = 16
+        var buffer = [UInt8](repeating: 0xEE, count: stride * height)
+        for y in 0..<height {
+            for x in 0..<width {
+                buffer[y * stride + 2 * x] = UInt8(10 * y + x)   // Y
+                buffer[y * stride + 2 * x + 1] = 128            // U or V
+            }
+        }
+        let image = buffer.withUnsafeBytes { PixelConversion.lumaOfYUYV($0, width: width, height: height, stride: stride) }
+        #expect(image.pixels == (0..<height).flatMap { y in (0..<width).map { UInt8(10 * y + $0) } })
+    }
+
     @Test func aFIFOFedByAnotherWriterIsReadFrameByFrame() throws {
         let folder = Fixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: folder) }

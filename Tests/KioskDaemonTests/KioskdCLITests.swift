@@ -86,6 +86,27 @@ struct Kioskd {
         return path(name)
     }
 
+    /// Codes written in EUC-KR and Shift-JIS (as Korean and Japanese generators write them) come
+    /// out as their text; JSON carries the bytes and the charset beside it.
+    @Test func scanPrintsLegacyCharsetTextAndJSONKeepsTheBytes() async throws {
+        // "환영합니다" in EUC-KR; "モバイル" in Shift-JIS (the bytes, spelled out: the fixture's encoder is the standard).
+        let korean: [UInt8] = [0xC8, 0xAF, 0xBF, 0xB5, 0xC7, 0xD5, 0xB4, 0xCF, 0xB4, 0xD9]
+        let japanese: [UInt8] = Array("Google ".utf8) + [0x83, 0x82, 0x83, 0x6F, 0x83, 0x43, 0x83, 0x8B]
+        try Data(QRMatrix(payload: korean).png(moduleSize: 4)).write(to: URL(fileURLWithPath: path("ko.png")))
+        try Data(QRMatrix(payload: japanese).png(moduleSize: 4)).write(to: URL(fileURLWithPath: path("ja.png")))
+        let text = try await Kioskd.run(["scan", path("ko.png"), path("ja.png")])
+        #expect(text.lines == ["\(path("ko.png")): 환영합니다", "\(path("ja.png")): Google モバイル"], "\(text.stdout)")
+        let json = try await Kioskd.run(["scan", "--format", "json", path("ko.png")])
+        let records = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]]
+        let code = (records?.first?["codes"] as? [[String: Any]])?.first
+        #expect(code?["payload"] as? String == "환영합니다")
+        #expect(code?["charset"] as? String == "euc-kr")
+        #expect(code?["bytes"] as? String == Data(korean).base64EncodedString())
+        // Told the store is Japanese, the same Korean bytes read as Shift-JIS katakana.
+        let japaneseStore = try await Kioskd.run(["scan", "--charset", "shift-jis", path("ko.png")])
+        #expect(japaneseStore.stdout.contains("ﾈｯｿｵ"), "\(japaneseStore.stdout)")
+    }
+
     @Test func scanTSVHasOneLinePerCodeAndADashForNone() async throws {
         let a = try writeCode("PASS-A", to: "a.png")
         let blank = path("blank.png")

@@ -1,4 +1,5 @@
 import Foundation
+import KioskCore
 import Logging
 import Testing
 @testable import KioskRuntime
@@ -90,6 +91,34 @@ import Testing
         let example = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("systemd/kioskd.toml.example").path
         let configuration = try ConfigurationFile.load(path: example, mustExist: true)
-        #expect(configuration.cameraStream != nil)
+        #expect(configuration.cameraDevice == "/dev/video0")
+        #expect(configuration.cameraMode == CameraMode(format: .mjpeg, width: 1280, height: 720, fps: 30))
+        #expect(configuration.cameraStream == nil)
+    }
+
+    @Test func theCameraDeviceAndTheDoorsNewKeysAreRead() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("kioskd-\(UUID().uuidString).toml").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try Data("""
+            [camera]
+            device = "/dev/video2"
+            format = "yuyv"
+            size = "640x480"
+            fps = 15
+            [door]
+            scene_gate = false
+            legacy_charset = "shift-jis"
+            """.utf8).write(to: URL(fileURLWithPath: path))
+        let configuration = try ConfigurationFile.load(path: path, mustExist: true)
+        #expect(configuration.cameraMode == CameraMode(format: .yuyv, width: 640, height: 480, fps: 15))
+        #expect(configuration.cameraDevice == "/dev/video2")
+        #expect(configuration.gateEnabled == false)
+        #expect(configuration.legacyCharset == .shiftJIS)
+        try Data("[door]\nlegacy_charset = \"big5\"\n".utf8).write(to: URL(fileURLWithPath: path))
+        #expect {
+            try ConfigurationFile.load(path: path, mustExist: true)
+        } throws: { error in
+            "\(error)".contains(":2: door.legacy_charset: expected euc-kr or shift-jis, got \"big5\"")
+        }
     }
 }

@@ -206,20 +206,14 @@ public struct RawFrameStream: ClosableFrameSource {
         }
         filled = 0
         count += 1
-        let luma: [UInt8]
         switch format {
         case .gray:
-            luma = buffer
+            return .frame(Frame(number: count, image: GrayImage(uncheckedWidth: width, height: height, pixels: buffer)))
         case .yuyv:
-            var y = [UInt8](repeating: 0, count: width * height)
-            buffer.withUnsafeBufferPointer { source in
-                y.withUnsafeMutableBufferPointer { target in
-                    for index in 0..<target.count { target[index] = source[2 * index] }
-                }
-            }
-            luma = y
+            let (width, height) = (width, height)
+            let image = buffer.withUnsafeBytes { PixelConversion.lumaOfYUYV($0, width: width, height: height, stride: 2 * width) }
+            return .frame(Frame(number: count, image: image))
         }
-        return .frame(Frame(number: count, image: GrayImage(uncheckedWidth: width, height: height, pixels: luma)))
     }
 
     public func close() { if ownsDescriptor { System.close(fd) } }
