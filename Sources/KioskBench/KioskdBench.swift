@@ -14,5 +14,5 @@ struct KioskdBench: AsyncParsableCommand {
               kioskd-bench soak --frames 1000000          memory of the door loop over many frames
               kioskd-bench online --state-dir S           online check-ins against a server
             """,
-        subcommands: [Decode.self, CheckIn.self, Online.self, Drain.self, Soak.self, Idle.self])
+        subcommands: [Decode.self, CheckIn.self, Online.self, Drain.self, Soak.self, Idle.self, Filters.self])
 }

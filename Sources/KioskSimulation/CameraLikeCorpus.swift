@@ -3,7 +3,7 @@ import KioskCore
 /// trouble at the door, scenes with random but seeded parameters.
 public struct CameraLikeCorpus: Sendable {
     public enum Category: String, Sendable, CaseIterable {
-        case clean, phone, dark, small, tilted, rotated, blurred, noisy, glare, jpeg, covered
+        case clean, phone, dark, small, far, tilted, rotated, blurred, noisy, glare, jpeg, covered
         case twoCodes = "two-codes"
         case noCode = "no-code"
     }
@@ -91,6 +91,10 @@ public struct CameraLikeCorpus: Sendable {
             effects = [.defocus(sigma: 0.6), lightNoise]
         case .small:
             codes = [code(moduleSize: 2.0...2.6)]
+            effects = [.defocus(sigma: 0.5), lightNoise]
+        case .far:
+            // Across the room: 1.5–2.5 px a module whatever the resolution (so not scaled).
+            codes = [code(moduleSize: (1.5 / scale)...(2.5 / scale))]
             effects = [.defocus(sigma: 0.5), lightNoise]
         case .tilted:
             var c = code(moduleSize: 3.5...5)

@@ -36,6 +36,32 @@ import Testing
         #expect(sharp[0, 2] == 100 && sharp[9, 2] == 150)
     }
 
+    /// The running-sum sharpening against the definition, pixel by pixel: the mean of the
+    /// clipped (2r+1)² window, on noise, at sizes that put every pixel near some edge or not.
+    @Test(arguments: [(1, 7, 5), (2, 37, 23), (3, 64, 9), (2, 3, 3)])
+    func sharpeningMatchesTheDefinition(radius: Int, width: Int, height: Int) throws {
+        var state: UInt64 = 0x1234_5678
+        let pixels = (0..<width * height).map { _ -> UInt8 in
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return UInt8(truncatingIfNeeded: state >> 56)
+        }
+        let image = try GrayImage(width: width, height: height, pixels: pixels)
+        let sharp = image.sharpened(radius: radius, amount: 2)
+        for y in 0..<height {
+            for x in 0..<width {
+                var sum = 0, count = 0
+                for wy in max(0, y - radius)...min(height - 1, y + radius) {
+                    for wx in max(0, x - radius)...min(width - 1, x + radius) { sum += Int(image[wx, wy]); count += 1 }
+                }
+                let mean = (Double(sum) / Double(count)).rounded()
+                let pixel = Double(image[x, y])
+                let expected = min(255, max(0, pixel + 2 * (pixel - mean)))
+                // The fixed-point reciprocal may round the mean differently by one level.
+                #expect(abs(Double(sharp[x, y]) - expected) <= 2, "(\(x), \(y)) r\(radius)")
+            }
+        }
+    }
+
     @Test func binarisationFollowsTheLocalMean() {
         // A dark square on a bright-to-dim gradient: black inside, white around, wherever it is.
         var image = GrayImage(width: 64, height: 16, fill: 0)

@@ -153,11 +153,82 @@ extension GrayImage {
 
     /// Unsharp mask: the frame plus `amount` times its difference from a (2·radius+1)² box mean.
     /// Steepens the soft module edges of a defocused or moving code.
+    ///
+    /// The box mean is separable running sums (a row pass, then a column pass), and the division
+    /// by the window's area a multiplication by its fixed-point reciprocal: about 1.5 ms at
+    /// 1280×720, where a summed-area table with a division a pixel took 15 ms — too slow for the
+    /// live budget, which is where far, small codes need it.
     public func sharpened(radius: Int = 2, amount: Int = 2) -> GrayImage {
-        let amount = Int32(amount)
-        return mappedWithLocalSum(radius: radius) { pixel, sum, area in
-            UInt8(clamping: pixel + amount * (pixel - sum / area))
+        precondition(radius >= 1 && radius <= 100)
+        let source = packed
+        let w = width, h = height, r = radius
+        var rows = [UInt16](repeating: 0, count: w * h)
+        var out = [UInt8](repeating: 0, count: w * h)
+        // Pixels of the window in each column and row (fewer at the edges), and 65536 / area.
+        let xCounts: [Int32] = (0..<w).map { (x: Int) -> Int32 in Int32(min(w - 1, x + r) - max(0, x - r) + 1) }
+        let side = 2 * r + 1
+        let reciprocals: [Int32] = (0...side * side).map { (area: Int) -> Int32 in
+            area == 0 ? 0 : Int32((65_536 + area / 2) / area)
         }
+        let interior = reciprocals[side * side]
+        let amount = Int32(amount)
+        source.pixels.withUnsafeBufferPointer { input in
+            rows.withUnsafeMutableBufferPointer { rows in
+                for y in 0..<h {
+                    let row = y * w
+                    // The window [x - r, x + r], clipped: grows on the left edge, slides, shrinks.
+                    var sum = 0
+                    for x in 0..<min(r, w) { sum += Int(input[row + x]) }
+                    let growEnd = min(w, r + 1), slideEnd = max(growEnd, w - r)
+                    for x in 0..<growEnd {
+                        if x + r < w { sum += Int(input[row + x + r]) }
+                        rows[row + x] = UInt16(truncatingIfNeeded: sum)
+                    }
+                    for x in growEnd..<slideEnd {
+                        sum += Int(input[row + x + r]) - Int(input[row + x - r - 1])
+                        rows[row + x] = UInt16(truncatingIfNeeded: sum)
+                    }
+                    for x in slideEnd..<w {
+                        if x + r < w { sum += Int(input[row + x + r]) }
+                        sum -= Int(input[row + x - r - 1])
+                        rows[row + x] = UInt16(truncatingIfNeeded: sum)
+                    }
+                }
+                var columns = [Int32](repeating: 0, count: w)
+                columns.withUnsafeMutableBufferPointer { columns in
+                    for y in 0..<min(r, h) { for x in 0..<w { columns[x] &+= Int32(rows[y * w + x]) } }
+                    out.withUnsafeMutableBufferPointer { output in
+                        xCounts.withUnsafeBufferPointer { xCounts in
+                            reciprocals.withUnsafeBufferPointer { reciprocals in
+                                for y in 0..<h {
+                                    if y + r < h { let add = (y + r) * w; for x in 0..<w { columns[x] &+= Int32(rows[add + x]) } }
+                                    if y - r - 1 >= 0 { let drop = (y - r - 1) * w; for x in 0..<w { columns[x] &-= Int32(rows[drop + x]) } }
+                                    let yCount = Int32(min(h - 1, y + r) - max(0, y - r) + 1)
+                                    let row = y * w
+                                    // Where the whole window is inside, one reciprocal for the row's interior.
+                                    let full = yCount == Int32(side) && w > 2 * r
+                                    let inner = full ? r..<(w - r) : 0..<0
+                                    for x in inner {
+                                        let mean = (columns[x] &* interior &+ 32_768) >> 16
+                                        let pixel = Int32(input[row + x])
+                                        output[row + x] = UInt8(clamping: pixel &+ amount &* (pixel &- mean))
+                                    }
+                                    let edges = inner.isEmpty ? [0..<w] : [0..<r, (w - r)..<w]
+                                    for range in edges {
+                                        for x in range {
+                                            let mean = (columns[x] &* reciprocals[Int(xCounts[x] &* yCount)] &+ 32_768) >> 16
+                                            let pixel = Int32(input[row + x])
+                                            output[row + x] = UInt8(clamping: pixel &+ amount &* (pixel &- mean))
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return GrayImage(uncheckedWidth: w, height: h, pixels: out)
     }
 
     /// Maps every pixel with the sum and pixel count of the (2·radius+1)² square around it
