@@ -137,6 +137,19 @@ import Testing
         #expect(losses.count == 1, "logged once: \(losses)")
     }
 
+    /// udev's by-id links name a camera the same after replugging: `kioskd cameras` shows them.
+    @Test func stableNamesResolveUdevLinks() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("kioskd-v4l-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let byID = folder.appendingPathComponent("v4l/by-id")
+        try FileManager.default.createDirectory(at: byID, withIntermediateDirectories: true)
+        FileManager.default.createFile(atPath: folder.appendingPathComponent("video0").path, contents: nil)
+        try FileManager.default.createSymbolicLink(atPath: byID.appendingPathComponent("usb-Fake_Cam-video-index0").path,
+                                                   withDestinationPath: "../../video0")
+        let names = V4L2Devices.stableNames(in: [byID.path, folder.appendingPathComponent("v4l/by-path").path])
+        #expect(names == [folder.appendingPathComponent("video0").standardized.path: [byID.appendingPathComponent("usb-Fake_Cam-video-index0").path]])
+    }
+
     /// A real camera, where the machine has one (this one has none).
     @Test(.enabled(if: !V4L2Devices.paths().isEmpty, "no /dev/video* device on this machine"))
     func aRealCameraIsListedAndGivesFrames() throws {

@@ -8,6 +8,8 @@ public struct CameraDescription: Sendable, Equatable, Encodable {
     public var card: String
     public var driver: String
     public var bus: String
+    /// Names of the device that survive replugging (udev's /dev/v4l/by-id and by-path links).
+    public var stableNames: [String] = []
     public var formats: [Format]
 
     public struct Format: Sendable, Equatable, Encodable {
@@ -37,6 +39,20 @@ public enum V4L2Devices {
         return names.filter { $0.hasPrefix("video") && Int($0.dropFirst(5)) != nil }
             .sorted { Int($0.dropFirst(5))! < Int($1.dropFirst(5))! }
             .map { "\(directory)/\($0)" }
+    }
+
+    /// udev's persistent links to each device: `/dev/video0` → [`/dev/v4l/by-id/usb-…-video-index0`, …].
+    public static func stableNames(in directories: [String] = ["/dev/v4l/by-id", "/dev/v4l/by-path"]) -> [String: [String]] {
+        var names = [String: [String]]()
+        for directory in directories {
+            for link in ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).sorted() {
+                let path = "\(directory)/\(link)"
+                guard let target = try? FileManager.default.destinationOfSymbolicLink(atPath: path) else { continue }
+                let resolved = target.hasPrefix("/") ? target : URL(fileURLWithPath: directory).appendingPathComponent(target).standardized.path
+                names[resolved, default: []].append(path)
+            }
+        }
+        return names
     }
 
     /// What the device at `path` can capture; nil when it is not a capture device (a UVC

@@ -32,9 +32,11 @@ extension Kioskd {
             let paths = devices.isEmpty ? V4L2Devices.paths() : devices
             var described = [CameraDescription]()
             var failed = false
+            let stableNames = V4L2Devices.stableNames()
             for path in paths {
                 do {
-                    if let camera = try V4L2Devices.describe(path) {
+                    if var camera = try V4L2Devices.describe(path) {
+                        camera.stableNames = stableNames[path] ?? []
                         described.append(camera)
                     } else if format == .text {
                         Output.line("\(path): not a capture device (metadata or output node)")
@@ -56,6 +58,7 @@ extension Kioskd {
 
         private func print(_ camera: CameraDescription) {
             Output.line("\(camera.path): \(camera.card) (\(camera.driver), \(camera.bus))")
+            for name in camera.stableNames { Output.line("  also \(name)  (the same camera after replugging)") }
             for format in camera.formats {
                 Output.line("  \(format.fourcc)  \(format.name)\(format.kioskFormat == nil ? "  (kioskd cannot capture this)" : "")")
                 for size in format.sizes {
