@@ -77,7 +77,11 @@ public struct KioskDaemonRuntime: Sendable {
 
         let cameraService = CameraService(input: camera, mailbox: mailbox, state: state, metrics: metrics, startup: startup,
                                           logger: logger)
-        let feedback = FeedbackService(hub: hub, sinks: sinks, state: state, startup: startup)
+        // The door opens after the screen and the line have the verdict: the hook only starts there.
+        let doorSinks: [any VerdictSink] = configuration.doorHook.map {
+            [DoorHookSink(hook: DoorHook(command: $0, timeout: configuration.doorHookTimeout), metrics: metrics, logger: logger)]
+        } ?? []
+        let feedback = FeedbackService(hub: hub, sinks: sinks + doorSinks, state: state, startup: startup)
         var doorSettings = DoorService.Settings(repeatWindowSeconds: configuration.repeatWindowSeconds, debounceFrames: configuration.debounceFrames,
                                                 decodingBudgetMilliseconds: configuration.decodingBudgetMilliseconds)
         doorSettings.gate = configuration.gateEnabled ? .standard : nil

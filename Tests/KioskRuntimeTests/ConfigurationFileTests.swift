@@ -108,12 +108,16 @@ import Testing
             [door]
             scene_gate = false
             legacy_charset = "shift-jis"
+            hook = "/usr/local/bin/open-door --pulse 300"
+            hook_timeout_ms = 500
             """.utf8).write(to: URL(fileURLWithPath: path))
         let configuration = try ConfigurationFile.load(path: path, mustExist: true)
         #expect(configuration.cameraMode == CameraMode(format: .yuyv, width: 640, height: 480, fps: 15))
         #expect(configuration.cameraDevice == "/dev/video2")
         #expect(configuration.gateEnabled == false)
         #expect(configuration.legacyCharset == .shiftJIS)
+        #expect(configuration.doorHook == "/usr/local/bin/open-door --pulse 300")
+        #expect(configuration.doorHookTimeout == .milliseconds(500))
         try Data("[door]\nlegacy_charset = \"big5\"\n".utf8).write(to: URL(fileURLWithPath: path))
         #expect {
             try ConfigurationFile.load(path: path, mustExist: true)

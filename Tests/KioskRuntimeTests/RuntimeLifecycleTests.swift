@@ -181,4 +181,29 @@ import Testing
         }
         #expect(recorder.verdicts == [.enter])
     }
+
+    /// `door.hook` from the configuration runs on the grant, after the verdict is shown, and its
+    /// answer is counted.
+    @Test func theConfiguredDoorHookRunsOnAGrant() async throws {
+        let fixture = try RuntimeFixture()
+        let a = try fixture.pass()
+        let record = FileManager.default.temporaryDirectory.appendingPathComponent("kioskd-hook-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: record) }
+        let shots = [RuntimeFixture.shot(nil, frames: 2, seed: 1), RuntimeFixture.shot(a, frames: 4, seed: 2), RuntimeFixture.shot(nil, frames: 4, seed: 3)]
+        let camera = CameraInput(name: "synthetic", atEnd: .stop, policy: .everyFrame) { SyntheticCamera(shots: shots) }
+        let recorder = VerdictRecorder()
+        let runtime = fixture.runtime(camera: camera, sinks: [recorder], notifier: SystemdNotifier(socketPath: nil, watchdogInterval: nil)) {
+            $0.doorHook = "echo \"$KIOSK_VERDICT $KIOSK_DECIDED\" >> '\(record)'"
+        }
+        try await runtime.run()
+        #expect(recorder.verdicts == [.enter])
+        // The hook runs beside the door: wait for its line (the suite's time limit bounds it).
+        while !(FileManager.default.contents(atPath: record).map { !$0.isEmpty } ?? false) {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        #expect(try String(contentsOfFile: record, encoding: .utf8) == "enter offline\n")
+        while !runtime.metrics.text().contains("kioskd_door_hook_total{result=\"opened\"} 1") {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+    }
 }

@@ -177,6 +177,14 @@ public enum ConfigurationFile {
             "budget_ms": { configuration, value throws(Problem) in
                 configuration.decodingBudgetMilliseconds = try number(value, in: 0.1...1_000)
             },
+            "hook": { configuration, value throws(Problem) in
+                let command = try string(value)
+                guard !command.trimmingCharacters(in: .whitespaces).isEmpty else { throw Problem("expected a command, e.g. \"/usr/local/bin/open-door\"") }
+                configuration.doorHook = command
+            },
+            "hook_timeout_ms": { configuration, value throws(Problem) in
+                configuration.doorHookTimeout = .milliseconds(try integer(value, in: 50...60_000))
+            },
             "legacy_charset": { configuration, value throws(Problem) in
                 let name = try string(value)
                 guard let charset = LegacyCharset(rawValue: name.lowercased()) else {

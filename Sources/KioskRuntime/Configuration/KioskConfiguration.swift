@@ -47,6 +47,11 @@ public struct KioskConfiguration: Sendable, Equatable {
     /// `door.legacy_charset`: a code's text that is neither ECI-tagged nor UTF-8 is tried in this
     /// charset first, then the other: "euc-kr" (the default, Korean stores) or "shift-jis".
     public var legacyCharset = LegacyCharset.eucKR
+    /// `door.hook`: a command run (`/bin/sh -c`) on every grant to open the door, with the
+    /// verdict in its environment (`KIOSK_VERDICT`, `KIOSK_PASS`, …); exit 0 means it opened.
+    public var doorHook: String?
+    /// `door.hook_timeout_ms`: a hook still running after this is stopped (the door's state unknown).
+    public var doorHookTimeout: Duration = .seconds(2)
 
     // [log]
     /// `log.level`: trace, debug, info, notice, warning, error or critical.
@@ -115,6 +120,8 @@ extension KioskConfiguration {
             ("door.budget_ms", decodingBudgetMilliseconds.map { "\($0)" } ?? "(standard)"),
             ("door.scene_gate", "\(gateEnabled)"),
             ("door.legacy_charset", legacyCharset.rawValue),
+            ("door.hook", doorHook ?? "(none: the door is not opened by kioskd)"),
+            ("door.hook_timeout_ms", "\(Int(doorHookTimeout.inMilliseconds))"),
             ("log.level", logLevel.rawValue),
             ("metrics.enabled", "\(metricsEnabled)"),
             ("metrics.listen", "\(metricsHost):\(metricsPort)"),

@@ -24,6 +24,7 @@ public final class KioskMetrics: DoorObserver, Sendable {
     let syncFailures: Counter
     let circuitOpen: Gauge
     let clockSkew: Gauge
+    private let doorHookResults: [String: Counter]
 
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.registry = registry
@@ -55,7 +56,23 @@ public final class KioskMetrics: DoorObserver, Sendable {
         syncFailures = registry.makeCounter(descriptor: Self.name("sync_failures", "total", "Sync rounds that failed."))
         clockSkew = registry.makeGauge(descriptor: Self.name("clock_skew", "seconds", "This box's clock minus the server's at the last sync."))
         circuitOpen = registry.makeGauge(descriptor: Self.name("circuit", "open", "1 while the door decides offline without asking the server."))
+        let hookHelp = "Door hooks run on grants, by the door's answer."
+        doorHookResults = Dictionary(uniqueKeysWithValues: ["opened", "stayed_shut", "timed_out", "failed", "skipped"].map { result in
+            (result, registry.makeCounter(descriptor: Self.name("door_hook", "total", hookHelp), labels: [("result", result)]))
+        })
     }
+
+    func doorHook(_ result: DoorHook.Result) {
+        let key = switch result {
+        case .opened: "opened"
+        case .stayedShut: "stayed_shut"
+        case .timedOut: "timed_out"
+        case .failedToStart: "failed"
+        }
+        doorHookResults[key]?.increment()
+    }
+
+    func doorHookSkipped() { doorHookResults["skipped"]?.increment() }
 
     public func frameDecoded(in duration: Duration) {
         frames.increment()
