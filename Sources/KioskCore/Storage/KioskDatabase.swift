@@ -141,6 +141,11 @@ public struct KioskDatabase: Sendable {
                 t.column("value", .text).notNull()
             }
         }
+        migrator.registerMigration("v2") { db in
+            // Set just before a job's bytes go to the printer, so a kill between the write and
+            // `printed_at` leaves the job uncertain (ask staff) instead of printed twice or lost.
+            try db.alter(table: "print_job") { t in t.add(column: "attempted_at", .datetime) }
+        }
         return migrator
     }
 
@@ -295,7 +300,36 @@ public struct KioskDatabase: Sendable {
     /// Passes sold at the counter waiting to be printed, oldest first.
     public func pendingPrintJobs() throws -> [PrintJob] {
         try writer.read { db in
-            try PrintJobRecord.filter(PrintJobRecord.CodingKeys.acknowledged == false && PrintJobRecord.CodingKeys.printedAt == nil)
+            try PrintJobRecord.filter(PrintJobRecord.CodingKeys.acknowledged == false && PrintJobRecord.CodingKeys.printedAt == nil
+                                      && PrintJobRecord.CodingKeys.attemptedAt == nil)
+                .order(PrintJobRecord.CodingKeys.createdAt).fetchAll(db)
+                .compactMap { record in
+                    guard let jobID = UUID(uuidString: record.jobID), let passID = UUID(uuidString: record.passID) else { return nil }
+                    return PrintJob(jobID: jobID, passID: passID, token: record.token, label: record.label, createdAt: record.createdAt)
+                }
+        }
+    }
+
+    /// About to send the job's bytes: from here until `markPrinted`, a crash leaves it uncertain.
+    public func beginPrinting(_ jobID: UUID, at time: Date) throws {
+        try writer.write { db in
+            try db.execute(sql: "UPDATE print_job SET attempted_at = ? WHERE job_id = ? AND printed_at IS NULL",
+                           arguments: [time, jobID.uuidString])
+        }
+    }
+
+    /// The printer refused the job before any byte reached it: back in the queue.
+    public func abandonPrinting(_ jobID: UUID) throws {
+        try writer.write { db in
+            try db.execute(sql: "UPDATE print_job SET attempted_at = NULL WHERE job_id = ? AND printed_at IS NULL", arguments: [jobID.uuidString])
+        }
+    }
+
+    /// Jobs whose bytes may or may not have reached paper (the daemon was killed, or the printer
+    /// went silent, between the write and the confirmation): staff decide to reprint or not.
+    public func uncertainPrintJobs() throws -> [PrintJob] {
+        try writer.read { db in
+            try PrintJobRecord.filter(PrintJobRecord.CodingKeys.printedAt == nil && PrintJobRecord.CodingKeys.attemptedAt != nil)
                 .order(PrintJobRecord.CodingKeys.createdAt).fetchAll(db)
                 .compactMap { record in
                     guard let jobID = UUID(uuidString: record.jobID), let passID = UUID(uuidString: record.passID) else { return nil }

@@ -97,10 +97,11 @@ struct PrintJobRecord: Codable, FetchableRecord, PersistableRecord {
     var createdAt: Date
     var printedAt: Date?
     var acknowledged: Bool
+    var attemptedAt: Date?
 
     enum CodingKeys: String, CodingKey, ColumnExpression {
         case jobID = "job_id", passID = "pass_id", token, label, createdAt = "created_at"
-        case printedAt = "printed_at", acknowledged
+        case printedAt = "printed_at", acknowledged, attemptedAt = "attempted_at"
     }
 }
 

@@ -73,6 +73,79 @@ public enum System {
         }
     }
 
+    // MARK: Printers
+
+    /// Opens a printer's device or a file to print into: a character device (`/dev/usb/lp0`)
+    /// read-write and non-blocking, so its status answers can be read back with a timeout; any
+    /// other path is created or appended to.
+    static func openPrinter(_ path: String) throws(SystemCallError) -> (fd: Int32, isDevice: Bool) {
+        var info = stat()
+        let exists = path.withCString { stat($0, &info) } == 0
+        let isDevice = exists && (info.st_mode & S_IFMT) == S_IFCHR
+        while true {
+            let flags = isDevice ? O_RDWR | O_NONBLOCK | O_CLOEXEC : O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NONBLOCK
+            let fd = path.withCString { Glibc.open($0, flags, 0o644) }
+            if fd >= 0 { return (fd, isDevice) }
+            if errno == EINTR { continue }
+            throw SystemCallError(call: "open \(path)", errno: errno)
+        }
+    }
+
+    /// A TCP connection to `host:port` within `timeout` (a printer that is off must not hold
+    /// the print queue for the kernel's minutes-long connect timeout). Non-blocking from here on.
+    static func connectTCP(host: String, port: Int, timeout: Duration) throws(SystemCallError) -> Int32 {
+        var hints = addrinfo()
+        hints.ai_family = AF_UNSPEC
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        var list: UnsafeMutablePointer<addrinfo>?
+        let status = getaddrinfo(host, "\(port)", &hints, &list)
+        guard status == 0, let first = list else { throw SystemCallError(call: "getaddrinfo \(host)", errno: EHOSTUNREACH) }
+        defer { freeaddrinfo(list) }
+        var lastError = ECONNREFUSED
+        var entry: UnsafeMutablePointer<addrinfo>? = first
+        while let address = entry {
+            entry = address.pointee.ai_next
+            let fd = socket(address.pointee.ai_family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
+            guard fd >= 0 else { lastError = errno; continue }
+            if Glibc.connect(fd, address.pointee.ai_addr, address.pointee.ai_addrlen) == 0 { return fd }
+            guard errno == EINPROGRESS else { lastError = errno; Glibc.close(fd); continue }
+            var entryPoll = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+            let ready = poll(&entryPoll, 1, Int32(clamping: Int(timeout.inMilliseconds)))
+            var socketError: Int32 = 0
+            var length = socklen_t(MemoryLayout<Int32>.size)
+            getsockopt(fd, SOL_SOCKET, SO_ERROR, &socketError, &length)
+            if ready > 0 && socketError == 0 { return fd }
+            lastError = ready == 0 ? ETIMEDOUT : (socketError != 0 ? socketError : errno)
+            Glibc.close(fd)
+        }
+        throw SystemCallError(call: "connect \(host):\(port)", errno: lastError)
+    }
+
+    /// Writes all of `bytes` to a non-blocking descriptor, waiting for room at most `timeout`
+    /// in all: a printer that stops reading makes this throw ETIMEDOUT, never hang.
+    static func writeAll(_ fd: Int32, _ bytes: [UInt8], timeout: Duration) throws(SystemCallError) {
+        let deadline = ContinuousClock.now + timeout
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes.withUnsafeBytes { raw in
+                Glibc.send(fd, raw.baseAddress! + offset, raw.count - offset, Int32(MSG_NOSIGNAL))
+            }
+            if n > 0 { offset += n; continue }
+            if n < 0 && errno == ENOTSOCK {
+                // A device or a file: write(2).
+                let w = bytes.withUnsafeBytes { raw in Glibc.write(fd, raw.baseAddress! + offset, raw.count - offset) }
+                if w > 0 { offset += w; continue }
+                if w < 0 && errno != EAGAIN && errno != EINTR { throw SystemCallError(call: "write", errno: errno) }
+            } else if n < 0 && errno != EAGAIN && errno != EINTR {
+                throw SystemCallError(call: "send", errno: errno)
+            }
+            let left = deadline - ContinuousClock.now
+            guard left > .zero else { throw SystemCallError(call: "write (\(offset) of \(bytes.count) bytes)", errno: ETIMEDOUT) }
+            var entry = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+            _ = poll(&entry, 1, Int32(clamping: max(1, Int(left.inMilliseconds))))
+        }
+    }
+
     // MARK: Devices (V4L2)
 
     /// Opens a device for reading and writing, non-blocking: a V4L2 dequeue then answers EAGAIN

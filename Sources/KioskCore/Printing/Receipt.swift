@@ -1,0 +1,81 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CafeProtocol
+import Foundation
+
+/// The receipt for a pass sold at the counter, as ESC/POS bytes: the store's name, the product,
+/// the pass's validity, its short number, and the QR code as a `GS v 0` raster from our renderer
+/// (every ESC/POS printer prints rasters). Text is sent in EUC-KR, the code page Korean receipt
+/// printers use for Hangul; ASCII is the same in it.
+public enum Receipt {
+    public static func job(for job: PrintJob, storeName: String, timeZone: TimeZone, paper: ESCPOS.PaperWidth = .mm58,
+                           cut: Bool = true) throws(QRMatrix.EncodingError) -> [UInt8] {
+        let matrix = try QRMatrix(text: job.token)
+        var bytes = ESCPOS.initialize + ESCPOS.centre
+        bytes += [0x1B, 0x45, 0x01] + text(storeName) + [0x0A] + [0x1B, 0x45, 0x00]  // ESC E: bold on, off
+        bytes += text(job.label) + [0x0A]
+        if let token = try? PassToken.parse(text: job.token).token {
+            bytes += text(validity(of: token, in: timeZone)) + [0x0A]
+        }
+        bytes += text("No. \(shortNumber(job.passID))") + [0x0A, 0x0A]
+        let modulesWide = matrix.size + 8
+        let dots = max(1, min(8, paper.rawValue / modulesWide))
+        bytes += ESCPOS.raster(matrix.image(moduleSize: dots, quietZone: 4))
+        bytes += [0x0A] + text("입구 카메라에 이 코드를 보여 주세요") + [0x0A]
+        bytes += text("Show this code to the camera at the door") + [0x0A]
+        bytes += ESCPOS.feed
+        if cut { bytes += ESCPOS.partialCut }
+        return bytes
+    }
+
+    /// The pass id's first eight hex digits, grouped: what staff read out ("1A2B-3C4D").
+    public static func shortNumber(_ passID: UUID) -> String {
+        let hex = passID.uuidString.replacingOccurrences(of: "-", with: "").prefix(8)
+        return "\(hex.prefix(4))-\(hex.suffix(4))"
+    }
+
+    static func validity(of token: PassToken, in timeZone: TimeZone) -> String {
+        switch token.kind {
+        case .time: "Time pass · use by \(dateTime(token.validUntil, timeZone))"
+        case .day: "Day pass · \(dateTime(token.validFrom, timeZone)) – \(dateTime(token.validUntil, timeZone))"
+        case .period: "Valid until \(dateTime(token.validUntil, timeZone))"
+        }
+    }
+
+    static func dateTime(_ date: Date, _ timeZone: TimeZone) -> String {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = timeZone
+        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute], from: date)
+        func two(_ value: Int?) -> String { let v = value ?? 0; return v < 10 ? "0\(v)" : "\(v)" }
+        return "\(c.year ?? 0)-\(two(c.month))-\(two(c.day)) \(two(c.hour)):\(two(c.minute))"
+    }
+
+    /// Text in EUC-KR (ASCII unchanged); what the printer's code page cannot show becomes "?".
+    static func text(_ string: String) -> [UInt8] {
+        if string.utf8.allSatisfy({ $0 < 0x80 }) { return Array(string.utf8) }
+        return string.unicodeScalars.flatMap { scalar -> [UInt8] in
+            if scalar.isASCII { return [UInt8(scalar.value)] }
+            return eucKR(String(scalar)) ?? [UInt8(ascii: "?")]
+        }
+    }
+
+    private static func eucKR(_ string: String) -> [UInt8]? {
+        let converter = iconv_open("EUC-KR", "UTF-8")
+        guard let converter, converter != iconv_t(bitPattern: -1) else { return nil }
+        defer { iconv_close(converter) }
+        var input = Array(string.utf8CString.dropLast())
+        var output = [CChar](repeating: 0, count: input.count * 2 + 4)
+        let produced: Int? = input.withUnsafeMutableBufferPointer { inBuffer in
+            output.withUnsafeMutableBufferPointer { outBuffer in
+                var inPointer: UnsafeMutablePointer<CChar>? = inBuffer.baseAddress
+                var inLeft = inBuffer.count
+                var outPointer: UnsafeMutablePointer<CChar>? = outBuffer.baseAddress
+                var outLeft = outBuffer.count
+                guard iconv(converter, &inPointer, &inLeft, &outPointer, &outLeft) != -1, inLeft == 0 else { return nil }
+                return outBuffer.count - outLeft
+            }
+        }
+        return produced.map { output.prefix($0).map { UInt8(bitPattern: $0) } }
+    }
+}

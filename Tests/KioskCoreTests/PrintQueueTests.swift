@@ -1,0 +1,113 @@
+import CafeProtocol
+import Foundation
+import Testing
+@testable import KioskCore
+
+/// Passes sold at the counter, printed once: to a file, and to a network printer on loopback
+/// that answers `DLE EOT` (ready, out of paper, silent, jammed mid-job). Each receipt's QR is
+/// decoded back out of the ESC/POS raster with our decoder.
+@Suite(.timeLimit(.minutes(1))) struct PrintQueueTests {
+    let folder = Fixtures.temporaryDirectory()
+
+    /// A cache with `count` print jobs waiting.
+    func database(jobs count: Int) throws -> (KioskDatabase, [PrintJob]) {
+        let database = try KioskDatabase.open(path: folder.appendingPathComponent("kiosk.sqlite").path).database
+        let jobs = (0..<count).map { index in
+            PrintJob(jobID: UUID(), passID: UUID(), token: Fixtures.passText(kind: .day), label: index == 0 ? "1일권" : "Day pass",
+                     createdAt: Date(timeIntervalSince1970: 1_795_000_000 + Double(index)))
+        }
+        try database.apply(SyncPage(cursor: "c", hasMore: false, tickets: [], keys: [],
+                                    store: StoreSettings(storeID: 3, name: "스터디카페 강남점", timeZone: "Asia/Seoul", closedHours: nil, seats: 9),
+                                    printJobs: jobs, serverTime: Date()))
+        return (database, jobs)
+    }
+
+    /// The tokens of the QR codes in a stream of receipts, in order.
+    static func codes(in bytes: [UInt8]) -> [String] {
+        var tokens = [String]()
+        var rest = bytes[...]
+        while let image = ESCPOS.decodeRaster(Array(rest)) {
+            tokens += CascadeDecoder().decodeThoroughly(image).map(\.text)
+            guard let next = rest.indices.first(where: { rest[$0] == 0x1D && $0 + 2 < rest.endIndex && rest[$0 + 1] == 0x76 }) else { break }
+            rest = rest[(next + 3)...]
+        }
+        return tokens
+    }
+
+    @Test func aFileGetsEachReceiptOnceWithItsCode() throws {
+        let (database, jobs) = try database(jobs: 2)
+        let output = folder.appendingPathComponent("receipts.bin").path
+        let queue = PrintQueue(database: database, printer: FilePrinter(path: output))
+        let report = try queue.printWaiting()
+        #expect(report.printed == jobs.map(\.jobID))
+        #expect(report.problem == nil)
+        let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: output)))
+        #expect(Self.codes(in: bytes) == jobs.map(\.token))
+        // The store's name in EUC-KR, the short number staff read out.
+        #expect(bytes.firstRange(of: Receipt.text("스터디카페 강남점")) != nil)
+        #expect(bytes.firstRange(of: Array("No. \(Receipt.shortNumber(jobs[0].passID))".utf8)) != nil)
+        // Printed once: a second round has nothing to do; the sync acknowledges both.
+        #expect(try queue.printWaiting().printed.isEmpty)
+        #expect(try database.printedUnacknowledged().map(\.jobID).sorted { $0.uuidString < $1.uuidString }
+                == jobs.map(\.jobID).sorted { $0.uuidString < $1.uuidString })
+    }
+
+    @Test func aReadyNetworkPrinterPrintsAndIsAskedBeforeAndAfter() throws {
+        let (database, jobs) = try database(jobs: 1)
+        let printer = try FakeReceiptPrinter(mode: .ready)
+        let report = try PrintQueue(database: database, printer: NetworkPrinter(host: "127.0.0.1", port: printer.port)).printWaiting()
+        #expect(report.printed == [jobs[0].jobID])
+        #expect(Self.codes(in: printer.received) == [jobs[0].token])
+    }
+
+    @Test func outOfPaperKeepsTheJobQueued() throws {
+        let (database, jobs) = try database(jobs: 1)
+        let printer = try FakeReceiptPrinter(mode: .paperOut)
+        let report = try PrintQueue(database: database, printer: NetworkPrinter(host: "127.0.0.1", port: printer.port)).printWaiting()
+        #expect(report.printed.isEmpty)
+        #expect(report.problem == .notReady(PrinterStatus(online: true, paperOut: true, paperLow: false)))
+        #expect(printer.received.isEmpty, "nothing sent to a printer without paper")
+        #expect(try database.pendingPrintJobs().map(\.jobID) == [jobs[0].jobID])
+    }
+
+    @Test func aPrinterThatAcceptsAndNeverReadsKeepsTheJobQueued() throws {
+        let (database, jobs) = try database(jobs: 1)
+        let printer = try FakeReceiptPrinter(mode: .silent)
+        let report = try PrintQueue(database: database, printer: NetworkPrinter(host: "127.0.0.1", port: printer.port),
+                                    timeout: .milliseconds(300)).printWaiting()
+        #expect(report.problem == .noAnswer)
+        #expect(try database.pendingPrintJobs().map(\.jobID) == [jobs[0].jobID])
+        #expect(try database.printedUnacknowledged().isEmpty, "not acknowledged")
+    }
+
+    @Test func aJobSentButNotConfirmedIsUncertainNeverReprintedSilently() throws {
+        let (database, jobs) = try database(jobs: 2)
+        let printer = try FakeReceiptPrinter(mode: .silentAfterJob)
+        let queue = PrintQueue(database: database, printer: NetworkPrinter(host: "127.0.0.1", port: printer.port), timeout: .milliseconds(300))
+        let report = try queue.printWaiting()
+        #expect(report.printed.isEmpty)
+        #expect(report.unconfirmed == [jobs[0].jobID])
+        #expect(try database.uncertainPrintJobs().map(\.jobID) == [jobs[0].jobID])
+        // The next round does not print it again; the second job still waits its turn.
+        #expect(try database.pendingPrintJobs().map(\.jobID) == [jobs[1].jobID])
+        #expect(try database.printedUnacknowledged().isEmpty)
+    }
+
+    @Test func aPrinterThatIsOffIsReportedAndTheJobWaits() throws {
+        let (database, jobs) = try database(jobs: 1)
+        // A port nobody listens on.
+        let printer = NetworkPrinter(host: "127.0.0.1", port: 9)
+        let report = try PrintQueue(database: database, printer: printer, timeout: .milliseconds(300)).printWaiting()
+        guard case .unreachable = report.problem else { Issue.record("\(String(describing: report.problem))"); return }
+        #expect(try database.pendingPrintJobs().map(\.jobID) == [jobs[0].jobID])
+        #expect(try database.uncertainPrintJobs().isEmpty)
+    }
+
+    @Test func statusBytesAreReadAsESCPOSDefinesThem() {
+        #expect(PrinterStatus(printer: 0x12, paper: 0x12) == PrinterStatus(online: true, paperOut: false, paperLow: false))
+        #expect(PrinterStatus(printer: 0x1A, paper: 0x12)?.online == false)
+        #expect(PrinterStatus(printer: 0x12, paper: 0x1E)?.paperLow == true)
+        #expect(PrinterStatus(printer: 0x12, paper: 0x72)?.paperOut == true)
+        #expect(PrinterStatus(printer: 0x41, paper: 0x12) == nil, "not a status byte")
+    }
+}
