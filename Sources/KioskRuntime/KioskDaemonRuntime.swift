@@ -57,7 +57,8 @@ public struct KioskDaemonRuntime: Sendable {
     }
 
     public func makeServices() -> Services {
-        let names: Set<String> = ["camera", "feedback", "door", "sync", "status"]
+        let printer = configuration.receiptPrinter
+        let names = Set(["camera", "feedback", "door", "sync", "status"] + (printer == nil ? [] : ["print"]))
         let startup = StartupGate(expecting: names)
         let breaker = SharedCircuitBreaker()
         let serverURL = configuration.serverURL ?? device?.serverURL
@@ -93,6 +94,11 @@ public struct KioskDaemonRuntime: Sendable {
             makeDecoder: makeDecoder)
         let sync = SyncService(database: database, client: syncClient, interval: syncInterval, breaker: breaker, state: state,
                                metrics: metrics, executor: databaseExecutor, startup: startup, clock: clock, logger: logger)
+        let printExecutor = ThreadExecutor(name: "kioskd.print")
+        let print = printer.map { printer in
+            PrintService(queue: PrintQueue(database: database, printer: printer, paper: configuration.printerPaper, timeout: configuration.printerTimeout),
+                         interval: .seconds(5), state: state, executor: printExecutor, startup: startup, logger: logger)
+        }
         let status = StatusService(database: database, state: state, metrics: metrics, breaker: breaker,
                                    listen: configuration.metricsEnabled ? (configuration.metricsHost, configuration.metricsPort) : nil,
                                    executor: databaseExecutor, startup: startup, logger: logger)
@@ -110,6 +116,7 @@ public struct KioskDaemonRuntime: Sendable {
             .init(service: feedback, successTerminationBehavior: .ignore, failureTerminationBehavior: .gracefullyShutdownGroup),
             .init(service: door, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup),
             .init(service: sync, successTerminationBehavior: .ignore, failureTerminationBehavior: .gracefullyShutdownGroup),
+        ] + (print.map { [.init(service: $0, successTerminationBehavior: .ignore, failureTerminationBehavior: .gracefullyShutdownGroup)] } ?? []) + [
             .init(service: status, successTerminationBehavior: .ignore, failureTerminationBehavior: .gracefullyShutdownGroup),
             .init(service: reload, successTerminationBehavior: .ignore, failureTerminationBehavior: .ignore),
             .init(service: notifierService, successTerminationBehavior: .ignore, failureTerminationBehavior: .gracefullyShutdownGroup),
@@ -118,7 +125,7 @@ public struct KioskDaemonRuntime: Sendable {
         group.gracefulShutdownSignals = gracefulShutdownSignals
         group.maximumGracefulShutdownDuration = maximumShutdown
         return Services(group: ServiceGroup(configuration: group), status: status, startup: startup,
-                        executors: [doorExecutor, databaseExecutor])
+                        executors: [doorExecutor, databaseExecutor, printExecutor])
     }
 
     /// Runs until SIGTERM/SIGINT, or until a recorded camera stream ends.

@@ -206,4 +206,34 @@ import Testing
             try await Task.sleep(for: .milliseconds(20))
         }
     }
+
+    /// A pass sold at the counter comes down with a sync and the print service prints it once to
+    /// `printer.output`; the receipt's QR decodes back to the pass.
+    @Test func aCounterSaleIsPrintedOnce() async throws {
+        let fixture = try RuntimeFixture()
+        let token = try fixture.pass()
+        let job = PrintJob(jobID: UUID(), passID: UUID(), token: token, label: "Day pass", createdAt: Date())
+        try fixture.database.apply(SyncPage(cursor: "c2", hasMore: false, tickets: [], keys: [], store: fixture.settings, printJobs: [job], serverTime: Date()))
+        let output = FileManager.default.temporaryDirectory.appendingPathComponent("kioskd-receipts-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: output) }
+        let runtime = fixture.runtime(camera: nil, notifier: SystemdNotifier(socketPath: nil, watchdogInterval: nil)) {
+            $0.printerOutput = output
+        }
+        let services = runtime.makeServices()
+        defer { services.shutdownExecutors() }
+        try await testGracefulShutdown { trigger in
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await services.group.run() }
+                await services.startup.allArrived()
+                while try !fixture.database.pendingPrintJobs().isEmpty { try await Task.sleep(for: .milliseconds(20)) }
+                trigger.triggerGracefulShutdown()
+                try await group.next()
+            }
+        }
+        let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: output)))
+        let image = try #require(ESCPOS.decodeRaster(bytes))
+        #expect(CascadeDecoder().decodeThoroughly(image).map(\.text) == [token])
+        #expect(try fixture.database.printedUnacknowledged().map(\.jobID) == [job.jobID], "for the next sync to acknowledge")
+        #expect(runtime.state.snapshot.printer == output)
+    }
 }

@@ -92,7 +92,16 @@ extension Kioskd {
             if let oldest = status.oldestPendingAt { outbox += ", oldest \(describeAge(since: oldest))" }
             row("outbox", outbox)
             row("keys", status.keys.isEmpty ? "none" : status.keys.map(\.description).joined(separator: ", "))
-            row("print jobs", "\(status.printJobsWaiting) waiting")
+            let uncertain = try database.uncertainPrintJobs()
+            var printing = "\(status.printJobsWaiting - uncertain.count) waiting"
+            if let live = report.daemon {
+                printing += live.printer.map { " for \($0)" } ?? " (no printer.output configured)"
+                if let problem = live.printerProblem { printing += "; paused: \(problem)" }
+            }
+            row("print jobs", printing)
+            for job in uncertain {
+                row("", "not confirmed: \(job.label) No. \(Receipt.shortNumber(job.passID)), sold \(describeAge(since: job.createdAt)) — check the printer; reprint from the counter if it did not come out")
+            }
             if let live = report.daemon {
                 row("daemon", "running since \(live.startedAt.formatted(.iso8601)) (\(describeAge(since: live.startedAt).replacingOccurrences(of: " ago", with: "")))")
                 row("now", live.statusLine)

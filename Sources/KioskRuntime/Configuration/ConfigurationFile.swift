@@ -197,6 +197,29 @@ public enum ConfigurationFile {
                 configuration.gateEnabled = flag
             },
         ],
+        "printer": [
+            "output": { configuration, value throws(Problem) in
+                let output = try string(value)
+                if output.hasPrefix("tcp://") {
+                    guard listenAddress(String(output.dropFirst(6))) != nil else {
+                        throw Problem("expected tcp://HOST:PORT, e.g. \"tcp://192.168.0.50:9100\", got \"\(output)\"")
+                    }
+                } else if !output.hasPrefix("/") {
+                    throw Problem("expected a device or file path (/dev/usb/lp0) or tcp://HOST:PORT, got \"\(output)\"")
+                }
+                configuration.printerOutput = output
+            },
+            "paper": { configuration, value throws(Problem) in
+                switch try integer(value, in: 58...80) {
+                case 58: configuration.printerPaper = .mm58
+                case 80: configuration.printerPaper = .mm80
+                default: throw Problem("expected 58 or 80 (mm)")
+                }
+            },
+            "timeout_ms": { configuration, value throws(Problem) in
+                configuration.printerTimeout = .milliseconds(try integer(value, in: 100...30_000))
+            },
+        ],
         "log": [
             "level": { configuration, value throws(Problem) in
                 let name = try string(value)

@@ -53,6 +53,24 @@ public struct KioskConfiguration: Sendable, Equatable {
     /// `door.hook_timeout_ms`: a hook still running after this is stopped (the door's state unknown).
     public var doorHookTimeout: Duration = .seconds(2)
 
+    // [printer]
+    /// `printer.output`: where receipts go — a device (`/dev/usb/lp0`), a file, or a network
+    /// printer `tcp://HOST:PORT` (raw, port 9100); nil for no printer (jobs wait in the cache).
+    public var printerOutput: String?
+    /// `printer.paper`: 58 or 80 (mm).
+    public var printerPaper = ESCPOS.PaperWidth.mm58
+    /// `printer.timeout_ms`: the longest a status read or a write waits.
+    public var printerTimeout: Duration = .seconds(2)
+
+    /// The printer `printer.output` names.
+    public var receiptPrinter: (any ReceiptPrinter)? {
+        guard let output = printerOutput else { return nil }
+        if output.hasPrefix("tcp://"), let address = ConfigurationFile.listenAddress(String(output.dropFirst(6))) {
+            return NetworkPrinter(host: address.host, port: address.port)
+        }
+        return FilePrinter(path: output)
+    }
+
     // [log]
     /// `log.level`: trace, debug, info, notice, warning, error or critical.
     public var logLevel: Logger.Level = .info
@@ -122,6 +140,9 @@ extension KioskConfiguration {
             ("door.legacy_charset", legacyCharset.rawValue),
             ("door.hook", doorHook ?? "(none: the door is not opened by kioskd)"),
             ("door.hook_timeout_ms", "\(Int(doorHookTimeout.inMilliseconds))"),
+            ("printer.output", printerOutput ?? "(none: passes sold at the counter wait in the cache)"),
+            ("printer.paper", printerPaper == .mm58 ? "58" : "80"),
+            ("printer.timeout_ms", "\(Int(printerTimeout.inMilliseconds))"),
             ("log.level", logLevel.rawValue),
             ("metrics.enabled", "\(metricsEnabled)"),
             ("metrics.listen", "\(metricsHost):\(metricsPort)"),

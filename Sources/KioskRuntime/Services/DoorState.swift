@@ -19,6 +19,12 @@ public final class DoorState: Sendable {
         public var ticketsCached = 0
         public var outboxPending = 0
         public var printJobsWaiting = 0
+        /// The receipt printer (`printer.output`), when one is configured.
+        public var printer: String?
+        /// Why printing is paused ("the printer is out of paper"), while it is.
+        public var printerProblem: String?
+        /// Receipts sent whose printing was never confirmed: for staff to check.
+        public var printJobsUncertain = 0
         public var lastSync: Date?
         public var lastSyncError: String?
         /// How far this box's clock is ahead of the server's (seconds; negative: behind), at the last sync.
@@ -31,6 +37,7 @@ public final class DoorState: Sendable {
             case camera, cameraProblem = "camera_problem", cameraFPS = "camera_fps", framesDropped = "frames_dropped"
             case online, serverReachable = "server_reachable", enrolled, ticketsCached = "tickets_cached", outboxPending = "outbox_pending"
             case printJobsWaiting = "print_jobs_waiting", lastSync = "last_sync", lastSyncError = "last_sync_error"
+            case printer, printerProblem = "printer_problem", printJobsUncertain = "print_jobs_uncertain"
             case clockSkewSeconds = "clock_skew_s"
             case lastVerdict = "last_verdict", lastVerdictAt = "last_verdict_at", startedAt = "started_at"
         }
@@ -46,6 +53,8 @@ public final class DoorState: Sendable {
             case .none, .lost, .ended: parts.append(cameraProblem ?? "no camera")
             }
             if printJobsWaiting > 0 { parts.append("\(printJobsWaiting) to print") }
+            if let printerProblem { parts.append(printerProblem) }
+            if printJobsUncertain > 0 { parts.append("\(printJobsUncertain) receipt(s) to check") }
             if let skew = clockSkewSeconds, abs(skew) >= Self.skewWorthSaying {
                 parts.append("clock \(Self.describe(abs(skew))) \(skew > 0 ? "ahead" : "behind")")
             }
