@@ -82,7 +82,10 @@ public struct KioskDaemonRuntime: Sendable {
         let doorSinks: [any VerdictSink] = configuration.doorHook.map {
             [DoorHookSink(hook: DoorHook(command: $0, timeout: configuration.doorHookTimeout), metrics: metrics, logger: logger)]
         } ?? []
-        let feedback = FeedbackService(hub: hub, sinks: sinks + doorSinks, state: state, startup: startup)
+        let soundSinks: [any VerdictSink] = configuration.soundEnabled
+            ? [SoundSink.make(player: configuration.soundPlayer, device: configuration.soundDevice, logger: logger)].compactMap { $0 }
+            : []
+        let feedback = FeedbackService(hub: hub, sinks: sinks + soundSinks + doorSinks, state: state, startup: startup)
         var doorSettings = DoorService.Settings(repeatWindowSeconds: configuration.repeatWindowSeconds, debounceFrames: configuration.debounceFrames,
                                                 decodingBudgetMilliseconds: configuration.decodingBudgetMilliseconds)
         doorSettings.gate = configuration.gateEnabled ? .standard : nil

@@ -53,22 +53,15 @@ public struct PrintQueue: Sendable {
             }
             try database.beginPrinting(job.jobID, at: now())
             do {
-                try printer.send(bytes, timeout: timeout)
+                if let status = try printer.send(bytes, timeout: timeout), !status.canPrint { throw PrinterError.notReady(status) }
             } catch {
-                // Nothing or part of it went out: a connection refused before a byte is safe to
-                // retry, a write cut midway is not.
-                if case .unreachable(let reason) = error, reason.hasPrefix("connect") || reason.hasPrefix("open") {
+                // Not reached at all (refused before a byte went out): safe to retry. Cut off, or
+                // not confirmed after it: maybe on paper, so uncertain.
+                if let error = error as? PrinterError, case .unreachable = error {
                     try database.abandonPrinting(job.jobID)
                 } else {
                     report.unconfirmed.append(job.jobID)
                 }
-                report.problem = error
-                return report
-            }
-            do {
-                if let status = try printer.status(timeout: timeout), !status.canPrint { throw PrinterError.notReady(status) }
-            } catch {
-                report.unconfirmed.append(job.jobID)
                 report.problem = error as? PrinterError ?? .unreachable("\(error)")
                 return report
             }

@@ -42,6 +42,8 @@ public enum PrinterError: Error, Equatable, Sendable, CustomStringConvertible {
     case unreachable(String)
     /// It did not answer its status within the timeout: off, or a connection that never reads.
     case noAnswer
+    /// The job's bytes did not all go out: part of it may be on paper.
+    case sendFailed(String)
     /// It answered, and cannot print now.
     case notReady(PrinterStatus)
 
@@ -49,6 +51,7 @@ public enum PrinterError: Error, Equatable, Sendable, CustomStringConvertible {
         switch self {
         case .unreachable(let reason): "printer unreachable: \(reason)"
         case .noAnswer: "the printer did not answer its status (off, or not reading)"
+        case .sendFailed(let reason): "the receipt was cut off while sending: \(reason)"
         case .notReady(let status): status.problem ?? "the printer is not ready"
         }
     }
@@ -60,8 +63,9 @@ public protocol ReceiptPrinter: Sendable {
     var name: String { get }
     /// The status, or nil for an output that has none (a file, a one-way device).
     func status(timeout: Duration) throws(PrinterError) -> PrinterStatus?
-    /// Sends one whole job; returns once every byte was written.
-    func send(_ job: [UInt8], timeout: Duration) throws(PrinterError)
+    /// Sends one whole job and then, on the same connection (so the printer answers after it has
+    /// taken the job), asks its status: nil for an output that has none.
+    func send(_ job: [UInt8], timeout: Duration) throws(PrinterError) -> PrinterStatus?
 }
 
 /// A printer's device file (`/dev/usb/lp0`), or a plain file that collects the jobs (the demo,
@@ -80,11 +84,12 @@ public struct FilePrinter: ReceiptPrinter {
         return try PrinterDialogue(fd: opened.fd).status(timeout: timeout)
     }
 
-    public func send(_ job: [UInt8], timeout: Duration) throws(PrinterError) {
+    public func send(_ job: [UInt8], timeout: Duration) throws(PrinterError) -> PrinterStatus? {
         let opened: (fd: Int32, isDevice: Bool)
         do { opened = try System.openPrinter(path) } catch { throw .unreachable("\(error)") }
         defer { System.close(opened.fd) }
-        do { try System.writeAll(opened.fd, job, timeout: timeout) } catch { throw .unreachable("\(error)") }
+        do { try System.writeAll(opened.fd, job, timeout: timeout) } catch { throw .sendFailed("\(error)") }
+        return opened.isDevice ? try PrinterDialogue(fd: opened.fd).statusAfterJob(timeout: timeout) : nil
     }
 }
 
@@ -105,10 +110,11 @@ public struct NetworkPrinter: ReceiptPrinter {
         return try PrinterDialogue(fd: fd).status(timeout: timeout)
     }
 
-    public func send(_ job: [UInt8], timeout: Duration) throws(PrinterError) {
+    public func send(_ job: [UInt8], timeout: Duration) throws(PrinterError) -> PrinterStatus? {
         let fd = try connect(timeout)
         defer { System.close(fd) }
-        do { try System.writeAll(fd, job, timeout: timeout) } catch { throw .unreachable("\(error)") }
+        do { try System.writeAll(fd, job, timeout: timeout) } catch { throw .sendFailed("\(error)") }
+        return try PrinterDialogue(fd: fd).statusAfterJob(timeout: timeout)
     }
 
     private func connect(_ timeout: Duration) throws(PrinterError) -> Int32 {
@@ -119,6 +125,15 @@ public struct NetworkPrinter: ReceiptPrinter {
 /// Asks `DLE EOT 1` and `DLE EOT 4` on an open descriptor and reads the two answer bytes.
 struct PrinterDialogue {
     let fd: Int32
+
+    /// After a job the printer may hold it: anything short of an answer leaves it unconfirmed,
+    /// never "unreachable" (which would send the job again).
+    func statusAfterJob(timeout: Duration) throws(PrinterError) -> PrinterStatus {
+        do { return try status(timeout: timeout) } catch {
+            if case .unreachable(let reason) = error { throw .sendFailed("no status after the receipt: \(reason)") }
+            throw error
+        }
+    }
 
     func status(timeout: Duration) throws(PrinterError) -> PrinterStatus {
         let deadline = ContinuousClock.now + timeout

@@ -197,6 +197,20 @@ public enum ConfigurationFile {
                 configuration.gateEnabled = flag
             },
         ],
+        "sound": [
+            "enabled": { configuration, value throws(Problem) in
+                guard let flag = value.bool, value.type == .bool else { throw Problem("expected true or false, got \(describe(value))") }
+                configuration.soundEnabled = flag
+            },
+            "device": { configuration, value throws(Problem) in
+                configuration.soundDevice = try string(value)
+            },
+            "player": { configuration, value throws(Problem) in
+                let player = try string(value)
+                guard player.hasPrefix("/") else { throw Problem("expected an absolute path, e.g. \"/usr/bin/aplay\"") }
+                configuration.soundPlayer = player
+            },
+        ],
         "printer": [
             "output": { configuration, value throws(Problem) in
                 let output = try string(value)

@@ -53,6 +53,14 @@ public struct KioskConfiguration: Sendable, Equatable {
     /// `door.hook_timeout_ms`: a hook still running after this is stopped (the door's state unknown).
     public var doorHookTimeout: Duration = .seconds(2)
 
+    // [sound]
+    /// `sound.enabled`: a tone for every verdict through ALSA (silent, said once, without a card).
+    public var soundEnabled = true
+    /// `sound.device`: the ALSA device ("default" when unset; `aplay -L` lists them).
+    public var soundDevice: String?
+    /// `sound.player`: the program that plays a WAV file (ALSA's aplay).
+    public var soundPlayer = "/usr/bin/aplay"
+
     // [printer]
     /// `printer.output`: where receipts go — a device (`/dev/usb/lp0`), a file, or a network
     /// printer `tcp://HOST:PORT` (raw, port 9100); nil for no printer (jobs wait in the cache).
@@ -140,6 +148,9 @@ extension KioskConfiguration {
             ("door.legacy_charset", legacyCharset.rawValue),
             ("door.hook", doorHook ?? "(none: the door is not opened by kioskd)"),
             ("door.hook_timeout_ms", "\(Int(doorHookTimeout.inMilliseconds))"),
+            ("sound.enabled", "\(soundEnabled)"),
+            ("sound.device", soundDevice ?? "(ALSA's default)"),
+            ("sound.player", soundPlayer),
             ("printer.output", printerOutput ?? "(none: passes sold at the counter wait in the cache)"),
             ("printer.paper", printerPaper == .mm58 ? "58" : "80"),
             ("printer.timeout_ms", "\(Int(printerTimeout.inMilliseconds))"),

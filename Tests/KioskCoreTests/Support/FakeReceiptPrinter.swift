@@ -78,6 +78,9 @@ final class FakeReceiptPrinter: @unchecked Sendable {
             while index < pending.count {
                 if pending[index] == 0x10, index + 2 < pending.count, pending[index + 1] == 0x04 {
                     let n = pending[index + 2]
+                    // What came before the request is taken before it is answered, as a printer
+                    // answers after the job it is processing.
+                    if !job.isEmpty { state.state.withLock { $0.received += job; $0.jobs += 1 }; job = [] }
                     let answer: UInt8? = state.state.withLock { state in
                         switch state.mode {
                         case .silent: return nil
