@@ -21,7 +21,8 @@ struct Kioskd: AsyncParsableCommand {
               kioskd scan --format tsv *.png       one line per code: FILE<TAB>PAYLOAD
               kioskd render "$TOKEN" --format text show a pass in this terminal
               kioskd config check                  validate /etc/kioskd/kioskd.toml
+              kioskd print --output /dev/usb/lp0   print the passes sold at the counter
             """,
-        subcommands: [Run.self, Demo.self, Scan.self, Render.self, Enroll.self, Sync.self, Status.self, Check.self, Config.self, Cameras.self]
+        subcommands: [Run.self, Demo.self, Scan.self, Render.self, Enroll.self, Sync.self, Status.self, Check.self, Config.self, Cameras.self, Print.self]
     )
 }

@@ -132,6 +132,19 @@ public enum ESCPOS {
         return job
     }
 
+    /// Every `GS v 0` raster in a stream of jobs, in order.
+    public static func rasters(in bytes: [UInt8]) -> [GrayImage] {
+        var images = [GrayImage]()
+        var offset = 0
+        while offset + 8 <= bytes.count {
+            guard let start = (offset..<(bytes.count - 2)).first(where: { bytes[$0] == 0x1D && bytes[$0 + 1] == 0x76 && bytes[$0 + 2] == 0x30 }),
+                  let image = decodeRaster(Array(bytes[start...])) else { break }
+            images.append(image)
+            offset = start + 8 + ((image.width + 7) / 8) * image.height
+        }
+        return images
+    }
+
     /// Reads the first `GS v 0` raster of a job back into an image (printed dots are black):
     /// how the tests check a job without a printer.
     public static func decodeRaster(_ job: [UInt8]) -> GrayImage? {

@@ -31,6 +31,7 @@ extension Kioskd {
                     Output.line("conflict: event \(conflict.eventID.uuidString.lowercased()): the server says \(conflict.serverVerdict.logName) — \(conflict.message)")
                 }
                 Output.line("pulled \(report.pulledTickets) ticket(s) in \(report.pages) page(s); cursor \(report.cursor ?? "-")")
+                if report.printJobsAcknowledged > 0 { Output.line("told the server \(report.printJobsAcknowledged) pass(es) were printed") }
                 if let skew = report.clockSkew {
                     let seconds = Int(skew.rounded())
                     Output.line(abs(seconds) < 2 ? "clock agrees with the server's"

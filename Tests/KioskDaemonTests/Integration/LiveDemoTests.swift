@@ -41,6 +41,24 @@ struct LiveDemoTests {
             }
             // The server recorded every decision as it made it.
             #expect(try await cafe.recordedEvents().count == 8)
+
+            // The counter sales came down as print jobs: printed once to a file, each receipt's QR
+            // reads back as its pass, and the next sync acknowledges them to the server.
+            let receipts = folder.appendingPathComponent("receipts.escpos").path
+            let printed = try await Kioskd.run(["print", "--state-dir", state, "--config", "/nonexistent/kioskd.toml",
+                                                "--output", receipts, "--verify"])
+            #expect(printed.status == 0, "\(printed.stderr)")
+            let printedLines = printed.lines.filter { $0.hasPrefix("printed ") }
+            #expect(printedLines.count >= 2, "\(printed.stdout)")
+            let readBack = printed.lines.filter { $0.contains("its QR code reads back as pass ") }
+            #expect(readBack.count == printedLines.count, "\(printed.stdout)")
+            for sale in [kim, park] { #expect(printed.stdout.contains(sale.token) == false, "the token itself is not printed as text") }
+            let again = try await Kioskd.run(["print", "--state-dir", state, "--config", "/nonexistent/kioskd.toml", "--output", receipts])
+            #expect(again.stdout.contains("nothing to print"), "printed once: \(again.stdout)")
+            let synced = try await Kioskd.run(["sync", "--state-dir", state])
+            #expect(synced.status == 0, "\(synced.stderr)")
+            let status = try await Kioskd.run(["status", "--state-dir", state])
+            #expect(status.stdout.contains("print jobs  0 waiting"), "\(status.stdout)")
         }
     }
 }

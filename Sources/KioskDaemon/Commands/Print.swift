@@ -1,0 +1,85 @@
+import ArgumentParser
+import CafeProtocol
+import Foundation
+import KioskCLI
+import KioskCore
+import KioskRuntime
+
+extension Kioskd {
+    struct Print: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print the passes sold at the counter that wait in the cache, now.",
+            discussion: """
+                What the running daemon does every few seconds with printer.output, once, from a \
+                terminal: each waiting pass as an ESC/POS receipt with its QR code, the printer's \
+                status (DLE EOT) asked before and after. The next sync tells the server what was \
+                printed. --verify reads a file output back and decodes every receipt's QR code, \
+                to check a printer setup without paper.
+
+                Examples:
+                  kioskd print                                   to printer.output
+                  kioskd print --output tcp://192.168.0.50:9100  a network printer
+                  kioskd print --output /tmp/receipts.bin --verify
+                Exit status: 0 printed (or nothing to print), 1 the printer could not print.
+                """)
+
+        @OptionGroup var state: StateOptions
+
+        @Option(help: "The configuration file (TOML).")
+        var config = ConfigurationFile.defaultPath
+
+        @Option(help: "Where to print: a device (/dev/usb/lp0), a file, or tcp://HOST:PORT. Default: printer.output.")
+        var output: String?
+
+        @Option(help: "Paper width in mm, 58 or 80. Default: printer.paper, else 58.")
+        var paper: Int?
+
+        @Flag(help: "Read a file output back and decode the QR code of each receipt.")
+        var verify = false
+
+        func validate() throws {
+            if let paper, paper != 58, paper != 80 { throw ValidationError("--paper must be 58 or 80") }
+        }
+
+        func run() throws {
+            var configuration: KioskConfiguration
+            do { configuration = try ConfigurationFile.load(path: config) } catch {
+                Output.error("kioskd print: \(error)")
+                throw ExitCode(ConfigurationError.exitStatus)
+            }
+            if let output { configuration.printerOutput = output }
+            if let paper { configuration.printerPaper = paper == 80 ? .mm80 : .mm58 }
+            guard let printer = configuration.receiptPrinter else {
+                Output.error("kioskd print: no printer: give --output, or set printer.output in \(config)")
+                throw ExitCode(1)
+            }
+            let database = try state.openDatabase()
+            let before = (try? Data(contentsOf: URL(fileURLWithPath: printer.name)).count) ?? 0
+            let waiting = try database.pendingPrintJobs()
+            let report = try PrintQueue(database: database, printer: printer, paper: configuration.printerPaper,
+                                        timeout: configuration.printerTimeout).printWaiting()
+            let labels = Dictionary(uniqueKeysWithValues: waiting.map { ($0.jobID, $0) })
+            for id in report.printed {
+                let job = labels[id]
+                Output.line("printed \(job?.label ?? "a pass") No. \(job.map { Receipt.shortNumber($0.passID) } ?? "?") to \(printer.name)")
+            }
+            for id in report.unconfirmed {
+                Output.line("sent, not confirmed by the printer: \(labels[id]?.label ?? "a pass") — check it came out (kioskd status lists it)")
+            }
+            if waiting.isEmpty { Output.line("nothing to print: no pass sold at the counter is waiting") }
+            if verify {
+                let written = (try? [UInt8](Data(contentsOf: URL(fileURLWithPath: printer.name)))) ?? []
+                let receipts = ESCPOS.rasters(in: Array(written.dropFirst(before)))
+                for (index, image) in receipts.enumerated() {
+                    let tokens = CascadeDecoder().decodeThoroughly(image).map(\.text)
+                    let pass = tokens.first.flatMap { try? PassToken.parse(text: $0).token.passID.uuidString.lowercased() }
+                    Output.line("receipt \(index + 1): its QR code reads back as " + (pass.map { "pass \($0)" } ?? "nothing: NOT READABLE"))
+                }
+            }
+            if let problem = report.problem {
+                Output.error("kioskd print: \(problem); \(try database.pendingPrintJobs().count) pass(es) still waiting")
+                throw ExitCode(1)
+            }
+        }
+    }
+}
