@@ -24,14 +24,7 @@ import Testing
 
     /// The tokens of the QR codes in a stream of receipts, in order.
     static func codes(in bytes: [UInt8]) -> [String] {
-        var tokens = [String]()
-        var rest = bytes[...]
-        while let image = ESCPOS.decodeRaster(Array(rest)) {
-            tokens += CascadeDecoder().decodeThoroughly(image).map(\.text)
-            guard let next = rest.indices.first(where: { rest[$0] == 0x1D && $0 + 2 < rest.endIndex && rest[$0 + 1] == 0x76 }) else { break }
-            rest = rest[(next + 3)...]
-        }
-        return tokens
+        ESCPOS.rasters(in: bytes).flatMap { CascadeDecoder().decodeThoroughly($0).map(\.text) }
     }
 
     @Test func aFileGetsEachReceiptOnceWithItsCode() throws {
@@ -50,6 +43,22 @@ import Testing
         #expect(try queue.printWaiting().printed.isEmpty)
         #expect(try database.printedUnacknowledged().map(\.jobID).sorted { $0.uuidString < $1.uuidString }
                 == jobs.map(\.jobID).sorted { $0.uuidString < $1.uuidString })
+    }
+
+    @Test func aPassRefundedBeforeItsReceiptIsNotPrinted() throws {
+        let (database, jobs) = try database(jobs: 2)
+        try database.apply(SyncPage(cursor: "c2", hasMore: false, tickets: [
+            TicketState(passID: jobs[0].passID, storeID: 3, kind: .day, validFrom: .distantPast, validUntil: .distantFuture,
+                        remainingMinutes: nil, status: .refunded, inside: false, lastEnteredAt: nil, holderName: nil, seat: nil, revision: 2),
+        ], keys: [], store: StoreSettings(storeID: 3, name: "스터디카페 강남점", timeZone: "Asia/Seoul", closedHours: nil, seats: 9),
+           printJobs: [], serverTime: Date()))
+        let output = folder.appendingPathComponent("receipts.bin").path
+        let report = try PrintQueue(database: database, printer: FilePrinter(path: output)).printWaiting()
+        #expect(report.dropped == [jobs[0].jobID])
+        #expect(report.printed == [jobs[1].jobID])
+        #expect(Self.codes(in: try [UInt8](Data(contentsOf: URL(fileURLWithPath: output)))) == [jobs[1].token])
+        #expect(try database.printedUnacknowledged().map(\.jobID) == [jobs[1].jobID], "the dropped one is not reported as printed")
+        #expect(try database.pendingPrintJobs().isEmpty)
     }
 
     @Test func aReadyNetworkPrinterPrintsAndIsAskedBeforeAndAfter() throws {

@@ -26,6 +26,8 @@ public struct PrintQueue: Sendable {
         public var printed: [UUID] = []
         /// Sent, not confirmed: uncertain.
         public var unconfirmed: [UUID] = []
+        /// Not printed because the pass was refunded or revoked meanwhile.
+        public var dropped: [UUID] = []
         /// Why printing stopped, when it did (the jobs after it wait).
         public var problem: PrinterError?
     }
@@ -39,6 +41,13 @@ public struct PrintQueue: Sendable {
         let storeName = settings?.name ?? ""
         let timeZone = settings.flatMap { TimeZone(identifier: $0.timeZone) } ?? .current
         for job in jobs {
+            // A pass refunded (or revoked) since it was sold is not printed: nobody should walk
+            // away with a receipt the door refuses.
+            if let ticket = try database.ticket(passID: job.passID), ticket.status != .valid {
+                try database.dropPrintJob(job.jobID)
+                report.dropped.append(job.jobID)
+                continue
+            }
             do {
                 if let status = try printer.status(timeout: timeout), !status.canPrint { throw PrinterError.notReady(status) }
             } catch {

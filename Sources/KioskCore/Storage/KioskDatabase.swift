@@ -329,12 +329,21 @@ public struct KioskDatabase: Sendable {
     /// went silent, between the write and the confirmation): staff decide to reprint or not.
     public func uncertainPrintJobs() throws -> [PrintJob] {
         try writer.read { db in
-            try PrintJobRecord.filter(PrintJobRecord.CodingKeys.printedAt == nil && PrintJobRecord.CodingKeys.attemptedAt != nil)
+            try PrintJobRecord.filter(PrintJobRecord.CodingKeys.printedAt == nil && PrintJobRecord.CodingKeys.attemptedAt != nil
+                                      && PrintJobRecord.CodingKeys.acknowledged == false)
                 .order(PrintJobRecord.CodingKeys.createdAt).fetchAll(db)
                 .compactMap { record in
                     guard let jobID = UUID(uuidString: record.jobID), let passID = UUID(uuidString: record.passID) else { return nil }
                     return PrintJob(jobID: jobID, passID: passID, token: record.token, label: record.label, createdAt: record.createdAt)
                 }
+        }
+    }
+
+    /// A job not to print (its pass was refunded or revoked before it came out): out of the
+    /// queue, and not reported to the server as printed.
+    public func dropPrintJob(_ jobID: UUID) throws {
+        try writer.write { db in
+            try db.execute(sql: "UPDATE print_job SET acknowledged = 1 WHERE job_id = ? AND printed_at IS NULL", arguments: [jobID.uuidString])
         }
     }
 
@@ -383,7 +392,7 @@ public struct KioskDatabase: Sendable {
                 keys: try SigningKeyRecord.filter(SigningKeyRecord.CodingKeys.retired == false).fetchAll(db)
                     .map { KeyID(rawValue: UInt32(truncatingIfNeeded: $0.keyID)) },
                 cursor: try SettingRecord.fetchOne(db, key: SettingRecord.Names.syncCursor)?.value,
-                printJobsWaiting: try PrintJobRecord.filter(PrintJobRecord.CodingKeys.printedAt == nil).fetchCount(db))
+                printJobsWaiting: try PrintJobRecord.filter(PrintJobRecord.CodingKeys.printedAt == nil && PrintJobRecord.CodingKeys.acknowledged == false).fetchCount(db))
         }
     }
 }

@@ -63,6 +63,9 @@ extension Kioskd {
                 let job = labels[id]
                 Output.line("printed \(job?.label ?? "a pass") No. \(job.map { Receipt.shortNumber($0.passID) } ?? "?") to \(printer.name)")
             }
+            for id in report.dropped {
+                Output.line("not printed: \(labels[id]?.label ?? "a pass") No. \(labels[id].map { Receipt.shortNumber($0.passID) } ?? "?") was refunded or revoked since it was sold")
+            }
             for id in report.unconfirmed {
                 Output.line("sent, not confirmed by the printer: \(labels[id]?.label ?? "a pass") — check it came out (kioskd status lists it)")
             }

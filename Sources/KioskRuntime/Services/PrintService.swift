@@ -52,6 +52,9 @@ public final class PrintService: Service, Sendable {
                 for job in report.printed {
                     logger.info("printed a pass sold at the counter", metadata: ["print.job": "\(job.uuidString.lowercased())", "print.printer": "\(queue.printer.name)"])
                 }
+                for job in report.dropped {
+                    logger.notice("not printing a pass refunded or revoked since it was sold", metadata: ["print.job": "\(job.uuidString.lowercased())"])
+                }
                 for job in report.unconfirmed {
                     logger.warning("a receipt was sent but the printer did not confirm it: marked uncertain for staff",
                                    metadata: ["print.job": "\(job.uuidString.lowercased())"])
