@@ -15,6 +15,16 @@ import Testing
         return nil
     }
 
+    /// The frame numbers the door takes until the camera finishes.
+    static func drain(_ mailbox: FrameMailbox) -> [Int] {
+        var seen = [Int]()
+        while true {
+            let take = mailbox.take(waitingAtMost: .seconds(5))
+            if case .end = take { return seen }
+            if let number = Self.number(take) { seen.append(number) }
+        }
+    }
+
     @Test func aSlowDecoderGetsTheNewestFrameAndTheOthersAreCounted() {
         let mailbox = FrameMailbox(policy: .latest)
         // Three frames arrive while the decoder is busy with an earlier one.
@@ -32,12 +42,7 @@ import Testing
             mailbox.finish()
         }
         producer.start()
-        var seen = [Int]()
-        while true {
-            let take = mailbox.take(waitingAtMost: .seconds(5))
-            if case .end = take { break }
-            if let number = Self.number(take) { seen.append(number) }
-        }
+        let seen = Self.drain(mailbox)
         // Whatever the timing: in order, the last frame always seen, each frame seen or dropped once.
         #expect(seen == seen.sorted() && Set(seen).count == seen.count)
         #expect(seen.last == total)
@@ -52,12 +57,7 @@ import Testing
             mailbox.finish()
         }
         producer.start()
-        var seen = [Int]()
-        while true {
-            let take = mailbox.take(waitingAtMost: .seconds(5))
-            if case .end = take { break }
-            if let number = Self.number(take) { seen.append(number) }
-        }
+        let seen = Self.drain(mailbox)
         #expect(seen == Array(1...total))
         #expect(mailbox.dropped == 0)
     }

@@ -1,7 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// The legacy (pre-Unicode) charsets a QR code's bytes may be in when its symbol does not say.
 public enum LegacyCharset: String, Sendable, CaseIterable {
     /// Korean (KS X 1001): what Korean QR generators write when they do not write UTF-8.
@@ -22,7 +18,7 @@ public enum LegacyCharset: String, Sendable, CaseIterable {
 ///    0x81–0x9F are not EUC-KR's), so a Korean store prefers EUC-KR (`door.legacy_charset`);
 /// 4. else ISO-8859-1, the standard's default, which any byte string is.
 ///
-/// Conversions go through glibc's iconv, which refuses invalid sequences instead of guessing.
+/// Conversions go through glibc's iconv (`System.convert`), which refuses invalid sequences.
 public enum SymbolText {
     public static func decode(_ payload: [UInt8], eciText: String?, preferring legacy: LegacyCharset) -> (text: String, charset: String) {
         if let eciText { return (eciText, "eci") }
@@ -48,24 +44,8 @@ public enum SymbolText {
         return true
     }
 
-    /// The bytes as UTF-8 text via iconv, or nil when they are not valid in `charset`.
+    /// The bytes as UTF-8 text, or nil when they are not valid in `charset`.
     static func convert(_ bytes: [UInt8], from charset: String) -> String? {
-        let converter = iconv_open("UTF-8", charset)
-        guard let converter, converter != iconv_t(bitPattern: -1) else { return nil }
-        defer { iconv_close(converter) }
-        var input = bytes.map { CChar(bitPattern: $0) }
-        var output = [CChar](repeating: 0, count: bytes.count * 4 + 4)
-        let produced: Int? = input.withUnsafeMutableBufferPointer { inBuffer in
-            output.withUnsafeMutableBufferPointer { outBuffer in
-                var inPointer: UnsafeMutablePointer<CChar>? = inBuffer.baseAddress
-                var inLeft = inBuffer.count
-                var outPointer: UnsafeMutablePointer<CChar>? = outBuffer.baseAddress
-                var outLeft = outBuffer.count
-                guard iconv(converter, &inPointer, &inLeft, &outPointer, &outLeft) != -1, inLeft == 0 else { return nil }
-                return outBuffer.count - outLeft
-            }
-        }
-        guard let produced else { return nil }
-        return String(decoding: output.prefix(produced).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        System.convert(bytes, from: charset, to: "UTF-8").map { String(decoding: $0, as: UTF8.self) }
     }
 }

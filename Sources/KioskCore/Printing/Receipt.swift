@@ -1,6 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import CafeProtocol
 import Foundation
 
@@ -61,21 +58,6 @@ public enum Receipt {
     }
 
     private static func eucKR(_ string: String) -> [UInt8]? {
-        let converter = iconv_open("EUC-KR", "UTF-8")
-        guard let converter, converter != iconv_t(bitPattern: -1) else { return nil }
-        defer { iconv_close(converter) }
-        var input = Array(string.utf8CString.dropLast())
-        var output = [CChar](repeating: 0, count: input.count * 2 + 4)
-        let produced: Int? = input.withUnsafeMutableBufferPointer { inBuffer in
-            output.withUnsafeMutableBufferPointer { outBuffer in
-                var inPointer: UnsafeMutablePointer<CChar>? = inBuffer.baseAddress
-                var inLeft = inBuffer.count
-                var outPointer: UnsafeMutablePointer<CChar>? = outBuffer.baseAddress
-                var outLeft = outBuffer.count
-                guard iconv(converter, &inPointer, &inLeft, &outPointer, &outLeft) != -1, inLeft == 0 else { return nil }
-                return outBuffer.count - outLeft
-            }
-        }
-        return produced.map { output.prefix($0).map { UInt8(bitPattern: $0) } }
+        System.convert(Array(string.utf8), from: "UTF-8", to: "EUC-KR")
     }
 }

@@ -73,6 +73,29 @@ public enum System {
         }
     }
 
+    // MARK: Text
+
+    /// `bytes` converted from one charset to another by glibc's iconv; nil when they are not
+    /// valid in `source` or cannot be written in `target` (no transliteration, no guessing).
+    static func convert(_ bytes: [UInt8], from source: String, to target: String) -> [UInt8]? {
+        let converter = iconv_open(target, source)
+        guard let converter, converter != iconv_t(bitPattern: -1) else { return nil }
+        defer { iconv_close(converter) }
+        var input = bytes.map { CChar(bitPattern: $0) }
+        var output = [CChar](repeating: 0, count: bytes.count * 4 + 4)
+        let produced: Int? = input.withUnsafeMutableBufferPointer { inBuffer in
+            output.withUnsafeMutableBufferPointer { outBuffer in
+                var inPointer: UnsafeMutablePointer<CChar>? = inBuffer.baseAddress
+                var inLeft = inBuffer.count
+                var outPointer: UnsafeMutablePointer<CChar>? = outBuffer.baseAddress
+                var outLeft = outBuffer.count
+                guard iconv(converter, &inPointer, &inLeft, &outPointer, &outLeft) != -1, inLeft == 0 else { return nil }
+                return outBuffer.count - outLeft
+            }
+        }
+        return produced.map { output.prefix($0).map { UInt8(bitPattern: $0) } }
+    }
+
     // MARK: Printers
 
     /// Opens a printer's device or a file to print into: a character device (`/dev/usb/lp0`)
