@@ -111,7 +111,7 @@ extension KioskdBench {
                         decoded.withLock { $0 += 1 }
                         due += .milliseconds(33)
                         let wait = due - ContinuousClock.now
-                        if wait > .zero { Thread.sleep(forTimeInterval: Double(wait.components.attoseconds) / 1e18 + Double(wait.components.seconds)) }
+                        if wait > .zero { Thread.sleep(forTimeInterval: wait.inSeconds) }
                     }
                 }
             }

@@ -210,6 +210,3 @@ extension KioskdBench {
     }
 }
 
-extension Duration {
-    fileprivate var inSeconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
-}

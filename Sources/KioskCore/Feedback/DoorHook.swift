@@ -87,8 +87,7 @@ public final class DoorHook: Sendable {
             return true
         }
         let pid = process.processIdentifier
-        let seconds = Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18
-        DispatchQueue.global().asyncAfter(deadline: .now() + seconds) {
+        DispatchQueue.global().asyncAfter(deadline: .now() + timeout.inSeconds) {
             guard once.report(.timedOut) else { return }
             kill(pid, SIGTERM)
             DispatchQueue.global().asyncAfter(deadline: .now() + 1) { if process.isRunning { kill(pid, SIGKILL) } }

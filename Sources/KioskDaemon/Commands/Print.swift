@@ -39,6 +39,7 @@ extension Kioskd {
 
         func validate() throws {
             if let paper, paper != 58, paper != 80 { throw ValidationError("--paper must be 58 or 80") }
+            if let output, let problem = ConfigurationFile.printerOutputProblem(output) { throw ValidationError("--output: \(problem)") }
         }
 
         func run() throws {

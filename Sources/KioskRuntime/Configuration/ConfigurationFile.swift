@@ -95,6 +95,16 @@ public enum ConfigurationFile {
         }
     }
 
+    /// Why `output` names no printer (nil when it does): a device or file path, or tcp://HOST:PORT.
+    /// For `printer.output` and `kioskd print --output` alike.
+    public static func printerOutputProblem(_ output: String) -> String? {
+        if output.hasPrefix("tcp://") {
+            return listenAddress(String(output.dropFirst(6))) == nil
+                ? "expected tcp://HOST:PORT, e.g. \"tcp://192.168.0.50:9100\", got \"\(output)\"" : nil
+        }
+        return output.hasPrefix("/") ? nil : "expected a device or file path (/dev/usb/lp0) or tcp://HOST:PORT, got \"\(output)\""
+    }
+
     /// "HOST:PORT" (the host may be an IPv6 address in brackets).
     public static func listenAddress(_ text: String) -> (host: String, port: Int)? {
         guard let colon = text.lastIndex(of: ":"), colon > text.startIndex,
@@ -193,14 +203,12 @@ public enum ConfigurationFile {
                 configuration.legacyCharset = charset
             },
             "scene_gate": { configuration, value throws(Problem) in
-                guard let flag = value.bool, value.type == .bool else { throw Problem("expected true or false, got \(describe(value))") }
-                configuration.gateEnabled = flag
+                configuration.gateEnabled = try boolean(value)
             },
         ],
         "sound": [
             "enabled": { configuration, value throws(Problem) in
-                guard let flag = value.bool, value.type == .bool else { throw Problem("expected true or false, got \(describe(value))") }
-                configuration.soundEnabled = flag
+                configuration.soundEnabled = try boolean(value)
             },
             "device": { configuration, value throws(Problem) in
                 configuration.soundDevice = try string(value)
@@ -214,13 +222,7 @@ public enum ConfigurationFile {
         "printer": [
             "output": { configuration, value throws(Problem) in
                 let output = try string(value)
-                if output.hasPrefix("tcp://") {
-                    guard listenAddress(String(output.dropFirst(6))) != nil else {
-                        throw Problem("expected tcp://HOST:PORT, e.g. \"tcp://192.168.0.50:9100\", got \"\(output)\"")
-                    }
-                } else if !output.hasPrefix("/") {
-                    throw Problem("expected a device or file path (/dev/usb/lp0) or tcp://HOST:PORT, got \"\(output)\"")
-                }
+                if let problem = printerOutputProblem(output) { throw Problem(problem) }
                 configuration.printerOutput = output
             },
             "paper": { configuration, value throws(Problem) in
@@ -245,8 +247,7 @@ public enum ConfigurationFile {
         ],
         "metrics": [
             "enabled": { configuration, value throws(Problem) in
-                guard let flag = value.bool, value.type == .bool else { throw Problem("expected true or false, got \(describe(value))") }
-                configuration.metricsEnabled = flag
+                configuration.metricsEnabled = try boolean(value)
             },
             "listen": { configuration, value throws(Problem) in
                 let text = try string(value)
@@ -262,6 +263,11 @@ public enum ConfigurationFile {
     static func string(_ value: any TOMLValueConvertible) throws(Problem) -> String {
         guard value.type == .string, let text = value.string else { throw Problem("expected a string, got \(describe(value))") }
         return text
+    }
+
+    static func boolean(_ value: any TOMLValueConvertible) throws(Problem) -> Bool {
+        guard value.type == .bool, let flag = value.bool else { throw Problem("expected true or false, got \(describe(value))") }
+        return flag
     }
 
     static func integer(_ value: any TOMLValueConvertible, in range: ClosedRange<Int>) throws(Problem) -> Int {

@@ -232,6 +232,3 @@ public final class CameraService: Service, Sendable {
     }
 }
 
-extension Duration {
-    var inSeconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
-}

@@ -52,7 +52,7 @@ public final class FrameMailbox: @unchecked Sendable {
 
     /// The next item, or `.idle` after `timeout` without one, or `.end` once finished and empty.
     public func take(waitingAtMost timeout: Duration) -> Take {
-        let deadline = Date().addingTimeInterval(Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18)
+        let deadline = Date().addingTimeInterval(timeout.inSeconds)
         condition.lock()
         defer { condition.unlock() }
         while slot == nil && !finished && !closed {
