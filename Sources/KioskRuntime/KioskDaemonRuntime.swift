@@ -75,12 +75,13 @@ public struct KioskDaemonRuntime: Sendable {
         let mailbox = FrameMailbox(policy: camera?.policy ?? .latest)
         let clock = ClockGuard(floor: try? database.clockFloor(), logger: logger)
         let hub = FeedbackHub()
+        let doorReports = DoorReports()
 
         let cameraService = CameraService(input: camera, mailbox: mailbox, state: state, metrics: metrics, startup: startup,
                                           logger: logger)
         // The door opens after the screen and the line have the verdict: the hook only starts there.
         let doorSinks: [any VerdictSink] = configuration.doorHook.map {
-            [DoorHookSink(hook: DoorHook(command: $0, timeout: configuration.doorHookTimeout), metrics: metrics, logger: logger)]
+            [DoorHookSink(hook: DoorHook(command: $0, timeout: configuration.doorHookTimeout), reports: doorReports, metrics: metrics, logger: logger)]
         } ?? []
         let soundSinks: [any VerdictSink] = configuration.soundEnabled
             ? [SoundSink.make(player: configuration.soundPlayer, device: configuration.soundDevice, logger: logger)].compactMap { $0 }
@@ -93,7 +94,7 @@ public struct KioskDaemonRuntime: Sendable {
         let door = DoorService(
             settings: doorSettings,
             database: database, client: doorClient, deadline: deadline, breaker: breaker, mailbox: mailbox, hub: hub,
-            metrics: metrics, notifier: notifier, executor: doorExecutor, startup: startup, clock: clock, logger: logger,
+            reports: doorReports, metrics: metrics, notifier: notifier, executor: doorExecutor, startup: startup, clock: clock, logger: logger,
             makeDecoder: makeDecoder)
         let sync = SyncService(database: database, client: syncClient, interval: syncInterval, breaker: breaker, state: state,
                                metrics: metrics, executor: databaseExecutor, startup: startup, clock: clock, logger: logger)

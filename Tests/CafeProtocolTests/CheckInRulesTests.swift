@@ -157,3 +157,43 @@ import Testing
         }
     }
 }
+
+/// An annul reverses exactly what its grant changed, for every kind, whatever else changed since.
+@Suite struct AnnulRulesTests {
+    let rules = CheckInRules()
+    let noon = CheckInRulesTests.noon
+
+    func ticket(_ kind: PassKind, inside: Bool, remaining: Int? = nil, until: TimeInterval = 86_400, entered: TimeInterval? = nil) -> TicketState {
+        TicketState(passID: CheckInRulesTests.passID, storeID: 1, kind: kind, validFrom: noon.addingTimeInterval(-86_400),
+                    validUntil: noon.addingTimeInterval(until), remainingMinutes: remaining, status: .valid, inside: inside,
+                    lastEnteredAt: entered.map { noon.addingTimeInterval($0) }, holderName: nil, seat: nil, revision: 3)
+    }
+
+    @Test(arguments: [PassKind.day, .period, .time])
+    func annullingAGrantGivesBackTheStateBeforeIt(kind: PassKind) throws {
+        let before = ticket(kind, inside: false, remaining: kind == .time ? 120 : nil, entered: -86_400)
+        let scan = try CheckInRulesTests.signer.signText(PassToken(
+            keyID: CheckInRulesTests.signer.keyID, passID: before.passID, storeID: 1, kind: kind,
+            validFrom: before.validFrom, validUntil: before.validUntil, issuedAt: before.validFrom))
+        let store = CheckInRulesTests.store
+        let entry = rules.decide(scanned: scan, at: noon, direction: .auto, keys: CheckInRulesTests.keys, store: store, ticket: before)
+        #expect(entry.verdict == .enter)
+        let afterEntry = try #require(entry.updatedTicket)
+        #expect(rules.annulling(.enter, of: afterEntry, minutesCharged: nil, before: before) == before)
+
+        let exit = rules.decide(scanned: scan, at: noon.addingTimeInterval(45 * 60), direction: .auto, keys: CheckInRulesTests.keys,
+                                store: store, ticket: afterEntry)
+        #expect(exit.verdict == .exit)
+        let reversed = rules.annulling(.exit, of: try #require(exit.updatedTicket), minutesCharged: exit.minutesCharged, before: afterEntry)
+        #expect(reversed == afterEntry, "inside again, minutes and the day given back")
+        #expect(rules.annulling(.deny(.expired), of: afterEntry, minutesCharged: nil, before: before) == nil)
+    }
+
+    @Test func anExtensionBoughtSinceIsKept() {
+        // Inside with 60 minutes; the exit charged 30; 600 more were bought before the annul came.
+        var now = ticket(.time, inside: false, remaining: 630, entered: -1800)
+        now.revision = 9
+        let reversed = rules.annulling(.exit, of: now, minutesCharged: 30, before: ticket(.time, inside: true, remaining: 60, entered: -1800))
+        #expect(reversed?.remainingMinutes == 660 && reversed?.inside == true && reversed?.revision == 9)
+    }
+}

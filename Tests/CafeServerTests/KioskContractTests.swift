@@ -183,6 +183,88 @@ struct KioskContractTests {
     }
 
     @Test(arguments: TestBackend.available)
+    func annulsReverseGrantsDecidedOnlineAndOffline(backend: TestBackend) async throws {
+        try await TestCafe.run(backend) { cafe in
+            let device = try await Self.enroll(cafe)
+            let pass = try await cafe.counterSale("time-10h")
+            func scan(_ event: UUID) async throws -> CheckInResponse {
+                let request = CheckInRequest(eventID: event, token: pass.token, direction: .auto, scannedAt: cafe.clock.now)
+                let body = String(decoding: try WireCoding.encoder().encode(request), as: UTF8.self)
+                let answer = try await cafe.call("POST", KioskAPI.checkInsPath, headers: Self.device(device.token), rawBody: body)
+                guard answer.status == 200 else { throw TestCafeError("check-in: \(answer)") }
+                return try Self.decode(CheckInResponse.self, answer)
+            }
+            func upload(_ batch: [KioskEvent]) async throws -> EventBatchResult {
+                let body = String(decoding: try WireCoding.encoder().encode(EventBatch(events: batch)), as: UTF8.self)
+                let answer = try await cafe.call("POST", KioskAPI.eventsPath, headers: Self.device(device.token), rawBody: body)
+                guard answer.status == 200 else { throw TestCafeError("upload: \(answer)") }
+                return try Self.decode(EventBatchResult.self, answer)
+            }
+            func annul(_ grant: UUID, _ verdict: Verdict, pass id: UUID = pass.ticketID, minutes: Int? = nil) -> KioskEvent {
+                KioskEvent(eventID: UUID(), passID: id, verdict: verdict, occurredAt: cafe.clock.now, decidedOffline: true,
+                           minutesCharged: minutes, annuls: grant)
+            }
+            func state(_ id: UUID = pass.ticketID) async throws -> TicketState {
+                let page = try Self.decode(SyncPage.self, try await cafe.call("GET", KioskAPI.syncPath, headers: Self.device(device.token)))
+                return try #require(page.tickets.first { $0.passID == id })
+            }
+
+            // An online entry whose door stayed shut: outside again, and the next scan is an entry.
+            let entry = UUID()
+            #expect(try await scan(entry).verdict == .enter)
+            let annulEntry = annul(entry, .enter)
+            let annulled = try await upload([annulEntry])
+            #expect(annulled.accepted == [annulEntry.eventID] && annulled.conflicts.isEmpty)
+            #expect(try await state().inside == false)
+            #expect(try await scan(UUID()).verdict == .enter, "not 'already inside'")
+
+            // An online exit whose door stayed shut: inside again, the 30 minutes given back.
+            cafe.clock.advance(by: 30 * 60)
+            let exit = UUID()
+            let exited = try await scan(exit)
+            #expect(exited.verdict == .exit && exited.minutesCharged == 30)
+            #expect(try await upload([annul(exit, .exit, minutes: 30)]).conflicts.isEmpty)
+            var now = try await state()
+            #expect(now.inside && now.remainingMinutes == 600)
+
+            // An offline exit and its annul in one upload: the server's own charge is given back.
+            cafe.clock.advance(by: 30 * 60)
+            let offlineExit = KioskEvent(eventID: UUID(), passID: pass.ticketID, verdict: .exit, occurredAt: cafe.clock.now,
+                                         decidedOffline: true, minutesCharged: 60)
+            #expect(try await upload([offlineExit, annul(offlineExit.eventID, .exit, minutes: 60)]).conflicts.isEmpty)
+            now = try await state()
+            #expect(now.inside && now.remainingMinutes == 600)
+
+            // What cannot be annulled is accepted (it leaves the kiosk's outbox) with a conflict, and changes nothing.
+            let deny = KioskEvent(eventID: UUID(), passID: pass.ticketID, verdict: .deny(.alreadyInside), occurredAt: cafe.clock.now,
+                                  decidedOffline: true, minutesCharged: nil)
+            let refused = [annul(entry, .enter), annul(UUID(), .enter), annul(deny.eventID, .enter)]
+            let result = try await upload([deny] + refused)
+            #expect(result.accepted == [deny.eventID] + refused.map(\.eventID))
+            #expect(result.conflicts.map(\.eventID) == refused.map(\.eventID))
+            #expect(result.conflicts[0].message.contains("annulled already"))
+            #expect(result.conflicts[1].message.contains("has no event"))
+            #expect(result.conflicts[2].message.contains("deny"))
+            now = try await state()
+            #expect(now.inside && now.remainingMinutes == 600)
+
+            // A day pass ends on its exit; an annulled exit gives it back its day.
+            let day = try await cafe.counterSale("day")
+            let until = try await state(day.ticketID).validUntil
+            let dayEntry = KioskEvent(eventID: UUID(), passID: day.ticketID, verdict: .enter, occurredAt: cafe.clock.now,
+                                      decidedOffline: true, minutesCharged: nil)
+            cafe.clock.advance(by: 60)
+            let dayExit = KioskEvent(eventID: UUID(), passID: day.ticketID, verdict: .exit, occurredAt: cafe.clock.now,
+                                     decidedOffline: true, minutesCharged: nil)
+            _ = try await upload([dayEntry, dayExit])
+            #expect(try await state(day.ticketID).validUntil < until)
+            #expect(try await upload([annul(dayExit.eventID, .exit, pass: day.ticketID)]).conflicts.isEmpty)
+            let restored = try await state(day.ticketID)
+            #expect(restored.inside && restored.validUntil == until)
+        }
+    }
+
+    @Test(arguments: TestBackend.available)
     func printJobsAreAcknowledgedOnce(backend: TestBackend) async throws {
         try await TestCafe.run(backend) { cafe in
             let device = try await Self.enroll(cafe)

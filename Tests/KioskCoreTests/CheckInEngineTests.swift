@@ -63,6 +63,57 @@ import Testing
         #expect(store.events.count == 2)
     }
 
+    @Test func aDoorThatStayedShutAnnulsItsGrantOfflineAndTheCustomerScansAgain() throws {
+        let store = InMemoryCheckInStore(keys: PassVerifier(publicKeys: [signer.privateKey.publicKey]), settings: settings)
+        let (text, id) = try pass(.time)
+        store.tickets[id] = TicketState(passID: id, storeID: 1, kind: .time, validFrom: .distantPast, validUntil: .distantFuture,
+                                        remainingMinutes: 120, status: .valid, inside: false, lastEnteredAt: nil,
+                                        holderName: nil, seat: nil, revision: 1)
+        let clock = TestClock()
+        let engine = engine(store, clock)
+        let entry = try engine.scan(text)
+        #expect(entry.verdict == .enter && store.tickets[id]?.inside == true)
+        clock.advance(2)
+        let annul = try engine.annul(try #require(entry.event?.eventID))
+        #expect(annul.event.annuls == entry.event?.eventID && annul.event.passID == id && annul.event.verdict == .enter)
+        #expect(store.tickets[id]?.inside == false && store.tickets[id]?.lastEnteredAt == nil)
+        #expect(store.events.last == annul.event, "the annul goes to the outbox like a decision")
+        #expect(throws: AnnulError.alreadyAnnulled) { try engine.annul(entry.event!.eventID) }
+
+        // Within the repeat window, the code is a new scan again — an entry, not a repeat.
+        clock.advance(1)
+        let again = try engine.scan(text)
+        #expect(!again.isRepeat && again.verdict == .enter)
+
+        // An exit whose door stayed shut: inside again, the minutes given back.
+        clock.advance(40 * 60)
+        let exit = try engine.scan(text)
+        #expect(exit.verdict == .exit && store.tickets[id]?.remainingMinutes == 80)
+        _ = try engine.annul(exit.event!.eventID)
+        #expect(store.tickets[id]?.inside == true && store.tickets[id]?.remainingMinutes == 120)
+
+        // A grant for a pass decided again since stands: reversing it would undo the newer one.
+        clock.advance(10)
+        let out = try engine.scan(text)
+        clock.advance(10)
+        let back = try engine.scan(text)
+        #expect(out.verdict == .exit && back.verdict == .enter)
+        #expect(throws: AnnulError.passScannedSince) { try engine.annul(out.event!.eventID) }
+        #expect(throws: AnnulError.unknownGrant) { try engine.annul(UUID()) }
+        let events = store.events
+        #expect(events.filter(\.isAnnul).count == 2)
+        #expect(Set(events.map(\.eventID)).count == events.count)
+    }
+
+    @Test func aDenyHasNothingToAnnul() throws {
+        let store = InMemoryCheckInStore(keys: PassVerifier(publicKeys: [signer.privateKey.publicKey]), settings: settings)
+        let engine = engine(store, TestClock())
+        let denied = try engine.scan("not a pass")
+        #expect(denied.verdict == .deny(.unreadable))
+        #expect(throws: AnnulError.unknownGrant) { try engine.annul(denied.event!.eventID) }
+        #expect(store.events.count == 1)
+    }
+
     @Test func aFullDiskDeniesNothingAndLosesNothing() throws {
         let store = InMemoryCheckInStore(keys: PassVerifier(publicKeys: [signer.privateKey.publicKey]), settings: settings)
         let (a, idA) = try pass(.period)

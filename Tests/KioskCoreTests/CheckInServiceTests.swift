@@ -52,6 +52,35 @@ import Testing
         #expect(service.isOnline)
     }
 
+    /// An annulled online entry is not yet known to the server: the pass is decided from the
+    /// cache (an entry again, not the server's stale "exit") until the sync has delivered it.
+    @Test func aPassWithUndeliveredEventsIsDecidedFromTheCache() async throws {
+        let text = try passText()
+        let passID = try PassToken.parse(text: text).token.passID
+        let server = try LoopbackHTTPServer { request in
+            let asked = try! WireCoding.decoder().decode(CheckInRequest.self, from: Data(request.body))
+            let ticket = TicketState(passID: passID, storeID: 1, kind: .period, validFrom: .distantPast, validUntil: .distantFuture,
+                                     remainingMinutes: nil, status: .valid, inside: true, lastEnteredAt: nil,
+                                     holderName: nil, seat: nil, revision: 5)
+            let answer = CheckInResponse(eventID: asked.eventID, verdict: .enter, display: VerdictDisplay(title: "Welcome"), ticket: ticket)
+            return .respond(status: 200, body: Array(try! WireCoding.encoder().encode(answer)))
+        }
+        defer { server.stop() }
+        let cache = store()
+        let service = makeService(server: server, store: cache)
+        let entry = try await service.scan(text)
+        #expect(entry.event?.decidedOffline == false)
+        let annul = try service.annul(try #require(entry.event?.eventID))
+        #expect(cache.events == [annul.event] && cache.tickets[passID]?.inside == false)
+
+        let again = try await service.scan(text)
+        #expect(again.verdict == .enter && again.event?.decidedOffline == true, "the cache knows the annul; the server not yet")
+        #expect(server.requests.count == 1)
+        cache.delivered = Set(cache.events.map(\.eventID))
+        _ = try await service.scan(text)
+        #expect(server.requests.count == 2, "all delivered: online again")
+    }
+
     @Test func aHangingServerFallsBackOfflineWithTheSameEventID() async throws {
         let server = try LoopbackHTTPServer { _ in .hang }
         defer { server.stop() }

@@ -207,6 +207,41 @@ import Testing
         }
     }
 
+    /// A hook that exits non-zero says the door stayed shut: the grant is annulled — an annul
+    /// event in the outbox under the same pass, the cache says outside again — while the daemon runs.
+    @Test func aDoorThatStayedShutAnnulsTheEntry() async throws {
+        let fixture = try RuntimeFixture()
+        let a = try fixture.pass()
+        let shots = [RuntimeFixture.shot(nil, frames: 2, seed: 1), RuntimeFixture.shot(a, frames: 4, seed: 2), RuntimeFixture.shot(nil, frames: 4, seed: 3)]
+        // After the shots the doorway stays empty (the daemon keeps running until the test stops it).
+        let camera = CameraInput(name: "synthetic", atEnd: .stop, policy: .everyFrame) { ThenIdle(SyntheticCamera(shots: shots)) }
+        let recorder = VerdictRecorder()
+        let runtime = fixture.runtime(camera: camera, sinks: [recorder], notifier: SystemdNotifier(socketPath: nil, watchdogInterval: nil)) {
+            $0.doorHook = "exit 3"
+        }
+        let services = runtime.makeServices()
+        defer { services.shutdownExecutors() }
+        try await testGracefulShutdown { trigger in
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await services.group.run() }
+                // The hook answers beside the door; the annul follows (the suite's time limit bounds the wait).
+                while try !fixture.database.pendingEvents(limit: 10).contains(where: \.isAnnul) {
+                    try await Task.sleep(for: .milliseconds(20))
+                }
+                trigger.triggerGracefulShutdown()
+                try await group.next()
+            }
+        }
+        let events = try fixture.database.pendingEvents(limit: 10)
+        #expect(recorder.verdicts == [.enter])
+        #expect(events.count == 2)
+        let (entry, annul) = (events[0], events[1])
+        #expect(entry.verdict == .enter && annul.annuls == entry.eventID && annul.passID == entry.passID && annul.verdict == .enter)
+        #expect(try fixture.database.ticket(passID: try #require(entry.passID))?.inside == false)
+        #expect(runtime.metrics.text().contains("kioskd_door_hook_total{result=\"stayed_shut\"} 1"))
+        #expect(runtime.metrics.text().contains("kioskd_annuls_total 1"))
+    }
+
     /// A pass sold at the counter comes down with a sync and the print service prints it once to
     /// `printer.output`; the receipt's QR decodes back to the pass.
     @Test func aCounterSaleIsPrintedOnce() async throws {
@@ -235,5 +270,21 @@ import Testing
         #expect(CascadeDecoder().decodeThoroughly(image).map(\.text) == [token])
         #expect(try fixture.database.printedUnacknowledged().map(\.jobID) == [job.jobID], "for the next sync to acknowledge")
         #expect(runtime.state.snapshot.printer == output)
+    }
+}
+
+/// A recorded scene, then an empty doorway for as long as the daemon runs: like a live camera
+/// after the customer left.
+struct ThenIdle: FrameSource {
+    var inner: SyntheticCamera
+    init(_ inner: SyntheticCamera) { self.inner = inner }
+
+    mutating func nextFrame() throws(FrameSourceError) -> Frame? { try inner.nextFrame() }
+
+    mutating func nextFrame(waitingAtMost timeout: Duration) throws(FrameSourceError) -> FrameWait {
+        if let frame = try inner.nextFrame() { return .frame(frame) }
+        // A camera that sends nothing: the wait it was given, then idle.
+        Thread.sleep(forTimeInterval: min(timeout.inSeconds, 0.05))
+        return .idle
     }
 }

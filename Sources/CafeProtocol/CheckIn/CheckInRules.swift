@@ -100,6 +100,32 @@ public struct CheckInRules: Sendable {
         return exit(&ticket, token: nil, at: now)
     }
 
+    /// The pass's state with a grant reversed, because the door reported it stayed shut: after an
+    /// entry the holder is outside again (and their last entry is the one before); after an exit
+    /// they are inside again with the minutes that exit charged given back, and a day pass that
+    /// the exit ended runs to its old end again. `current` is the state now (the grant applied,
+    /// and anything since); `before` the state just before the grant, when known. Nil for a deny,
+    /// which opened nothing.
+    public func annulling(_ verdict: Verdict, of current: TicketState, minutesCharged: Int?, before: TicketState?) -> TicketState? {
+        var ticket = current
+        switch verdict {
+        case .deny:
+            return nil
+        case .enter:
+            ticket.inside = false
+            ticket.lastEnteredAt = before?.lastEnteredAt
+        case .exit:
+            ticket.inside = true
+            if ticket.kind == .time, let charged = minutesCharged, charged > 0, let remaining = ticket.remainingMinutes {
+                ticket.remainingMinutes = remaining + charged
+            }
+            if ticket.kind == .day, let before, before.validUntil > ticket.validUntil {
+                ticket.validUntil = before.validUntil
+            }
+        }
+        return ticket
+    }
+
     /// Leaving is always allowed — a refunded, expired or overstaying holder must get out; what
     /// they owe is charged and flagged, not enforced at the door.
     private func exit(_ ticket: inout TicketState, token: PassToken?, at now: Date) -> Decision {

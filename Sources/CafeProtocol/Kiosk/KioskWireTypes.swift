@@ -320,19 +320,29 @@ public struct KioskEvent: Codable, Equatable, Sendable {
     public var decidedOffline: Bool
     /// Time passes: minutes charged on this exit.
     public var minutesCharged: Int?
+    /// Set on an **annul**: the door reported it did not open after the grant recorded as this
+    /// event id, so that entry or exit is reversed (the holder outside again after an annulled
+    /// entry; inside again, nothing charged, after an annulled exit). `verdict` and
+    /// `minutesCharged` repeat the reversed event's.
+    public var annuls: UUID?
 
-    public init(eventID: UUID, passID: UUID?, verdict: Verdict, occurredAt: Date, decidedOffline: Bool, minutesCharged: Int?) {
+    public init(eventID: UUID, passID: UUID?, verdict: Verdict, occurredAt: Date, decidedOffline: Bool, minutesCharged: Int?,
+                annuls: UUID? = nil) {
         self.eventID = eventID
         self.passID = passID
         self.verdict = verdict
         self.occurredAt = occurredAt
         self.decidedOffline = decidedOffline
         self.minutesCharged = minutesCharged
+        self.annuls = annuls
     }
+
+    /// An annul event, not a decision.
+    public var isAnnul: Bool { annuls != nil }
 
     enum CodingKeys: String, CodingKey {
         case eventID = "event_id", passID = "pass_id", verdict, reason, occurredAt = "occurred_at"
-        case decidedOffline = "decided_offline", minutesCharged = "minutes_charged"
+        case decidedOffline = "decided_offline", minutesCharged = "minutes_charged", annuls
     }
 
     public init(from decoder: any Decoder) throws {
@@ -343,6 +353,7 @@ public struct KioskEvent: Codable, Equatable, Sendable {
         occurredAt = try container.decode(Date.self, forKey: .occurredAt)
         decidedOffline = try container.decode(Bool.self, forKey: .decidedOffline)
         minutesCharged = try container.decodeIfPresent(Int.self, forKey: .minutesCharged)
+        annuls = try container.decodeIfPresent(UUID.self, forKey: .annuls)
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -353,6 +364,7 @@ public struct KioskEvent: Codable, Equatable, Sendable {
         try container.encode(occurredAt, forKey: .occurredAt)
         try container.encode(decidedOffline, forKey: .decidedOffline)
         try container.encodeIfPresent(minutesCharged, forKey: .minutesCharged)
+        try container.encodeIfPresent(annuls, forKey: .annuls)
     }
 }
 

@@ -178,6 +178,14 @@ enum Migrations {
             "CREATE INDEX print_jobs_pending ON print_jobs(store_id, printed_at)",
         ]),
         Step(version: "002_seed_catalog", statements: Catalog.seedStatements()),
+        // Annul: a grant reversed because the door stayed shut. `annuls` on the annul event names
+        // the grant; `annulled_by` on the grant names its annul (one annul per grant);
+        // `ticket_before` is the pass's state before the grant (JSON), what an annul restores.
+        Step(version: "003_annul", statements: [
+            "ALTER TABLE check_in_events ADD COLUMN annuls TEXT",
+            "ALTER TABLE check_in_events ADD COLUMN annulled_by TEXT",
+            "ALTER TABLE check_in_events ADD COLUMN ticket_before TEXT",
+        ]),
     ]
 
     /// Applies the steps not yet recorded, each in its own transaction. Safe to run by several

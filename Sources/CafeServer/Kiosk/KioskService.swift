@@ -159,7 +159,8 @@ struct KioskService: Sendable {
             let json = String(decoding: try WireCoding.encoder().encode(response), as: UTF8.self)
             try await EventLog.record(eventID: request.eventID, store: device.storeID, device: device.id, ticket: known?.passID,
                                       verdict: decision.verdict, occurredAt: now, receivedAt: now, offline: false,
-                                      minutesCharged: decision.minutesCharged, conflict: nil, response: json, in: db)
+                                      minutesCharged: decision.minutesCharged, conflict: nil, response: json,
+                                      before: decision.updatedTicket == nil ? nil : known?.state, in: db)
             return response
         }
     }
@@ -187,9 +188,14 @@ struct KioskService: Sendable {
                 if seen.contains(event.eventID.uuidString) { result.duplicates.append(event.eventID); continue }
                 var conflict: EventConflict?
                 var ticketID: UUID?
-                if let passID = event.passID, let ticket = try await Tickets.find(passID, in: db), ticket.storeId == Int64(device.storeID) {
+                var before: TicketState?
+                var charged = event.minutesCharged
+                if let annulled = event.annuls {
+                    (ticketID, conflict) = try await annul(annulled, by: event, device: device, now: now, in: db)
+                } else if let passID = event.passID, let ticket = try await Tickets.find(passID, in: db), ticket.storeId == Int64(device.storeID) {
                     ticketID = passID
                     let state = ticket.state
+                    before = state
                     switch event.verdict {
                     case .enter:
                         if event.decidedOffline,
@@ -206,23 +212,74 @@ struct KioskService: Sendable {
                         if let updated = exited.updatedTicket {
                             _ = try await Tickets.apply(updated, to: ticket, now: now, in: db)
                         }
+                        // What the server charged (it knows the balance; a kiosk that had not
+                        // synced the pass may not): what an annul of this exit gives back.
+                        if ticket.passKind == .time { charged = exited.minutesCharged ?? charged }
                     case .deny:
-                        break
+                        before = nil
                     }
                 }
                 try await EventLog.record(eventID: event.eventID, store: device.storeID, device: device.id, ticket: ticketID,
                                           verdict: event.verdict, occurredAt: event.occurredAt, receivedAt: now, offline: event.decidedOffline,
-                                          minutesCharged: event.minutesCharged, conflict: conflict, response: nil, in: db)
+                                          minutesCharged: charged, conflict: conflict, response: nil, before: before,
+                                          annuls: event.annuls, in: db)
                 seen.insert(event.eventID.uuidString)
                 result.accepted.append(event.eventID)
                 if let conflict {
                     result.conflicts.append(conflict)
-                    logger.warning("offline grant conflicts with the server", metadata: [
-                        "event.id": "\(event.eventID)", "device.id": "\(device.id)", "scan.reason": "\(conflict.serverVerdict)"])
+                    if !event.isAnnul {
+                        logger.warning("offline grant conflicts with the server", metadata: [
+                            "event.id": "\(event.eventID)", "device.id": "\(device.id)", "scan.reason": "\(conflict.serverVerdict)"])
+                    }
                 }
             }
             return result
         }
+    }
+
+    /// Reverses the grant recorded as `grantID` for its annul event `annul` (the door stayed
+    /// shut): the pass as before that entry or exit, by the same rule the kiosk applied offline,
+    /// and the grant marked annulled. An annul the server cannot apply — an unknown grant,
+    /// another store's or pass's, a deny, one annulled already — is recorded with a conflict for
+    /// the owner and changes nothing. Returns the pass and the conflict, if any.
+    private func annul(_ grantID: UUID, by annul: KioskEvent, device: AuthenticatedDevice, now: Date,
+                       in db: any SQLDatabase) async throws -> (UUID?, EventConflict?) {
+        func refused(_ why: String) -> (UUID?, EventConflict?) {
+            logger.warning("annul not applied", metadata: ["event.id": "\(annul.eventID)", "annul.of": "\(grantID)", "annul.reason": "\(why)"])
+            return (nil, EventConflict(eventID: annul.eventID, serverVerdict: annul.verdict, message: "annul not applied: \(why)"))
+        }
+        struct Grant: Decodable {
+            var storeId: Int64; var ticketId: String?; var verdict: String; var minutesCharged: Int64?
+            var annulledBy: String?; var ticketBefore: String?
+        }
+        guard let grant = try await db.raw("""
+            SELECT store_id, ticket_id, verdict, minutes_charged, annulled_by, ticket_before FROM check_in_events
+            WHERE event_id = \(bind: grantID.uuidString)
+            """).first(decoding: Grant.self, keyDecodingStrategy: .convertFromSnakeCase) else {
+            return refused("the server has no event \(grantID)")
+        }
+        guard grant.storeId == Int64(device.storeID) else { return refused("event \(grantID) is another store's") }
+        let verdict: Verdict
+        switch grant.verdict {
+        case "enter": verdict = .enter
+        case "exit": verdict = .exit
+        default: return refused("event \(grantID) was a deny: nothing opened")
+        }
+        guard grant.annulledBy == nil else { return refused("event \(grantID) was annulled already") }
+        guard let passID = annul.passID, grant.ticketId == passID.uuidString,
+              let ticket = try await Tickets.find(passID, in: db), ticket.storeId == Int64(device.storeID) else {
+            return refused("event \(grantID) is not for this pass")
+        }
+        let before = try grant.ticketBefore.map { try WireCoding.decoder().decode(TicketState.self, from: Data($0.utf8)) }
+        if let reversed = rules.annulling(verdict, of: ticket.state, minutesCharged: grant.minutesCharged.map(Int.init), before: before) {
+            _ = try await Tickets.apply(reversed, to: ticket, now: now, in: db)
+        }
+        try await db.raw("""
+            UPDATE check_in_events SET annulled_by = \(bind: annul.eventID.uuidString) WHERE event_id = \(bind: grantID.uuidString)
+            """).run()
+        logger.info("grant annulled: the door stayed shut", metadata: [
+            "event.id": "\(annul.eventID)", "annul.of": "\(grantID)", "device.id": "\(device.id)", "annul.verdict": "\(grant.verdict)"])
+        return (passID, nil)
     }
 
     // MARK: Print jobs
@@ -243,16 +300,18 @@ struct KioskService: Sendable {
 /// Every door decision the server knows of, online or uploaded, keyed by the kiosk's event id.
 enum EventLog {
     static func record(eventID: UUID, store: UInt32, device: UUID, ticket: UUID?, verdict: Verdict, occurredAt: Date, receivedAt: Date,
-                       offline: Bool, minutesCharged: Int?, conflict: EventConflict?, response: String?, in db: any SQLDatabase) async throws {
+                       offline: Bool, minutesCharged: Int?, conflict: EventConflict?, response: String?,
+                       before: TicketState? = nil, annuls: UUID? = nil, in db: any SQLDatabase) async throws {
         let (verdictText, reason) = verdict.columns
         let (conflictVerdict, conflictReason) = conflict.map { $0.serverVerdict.columns } ?? (nil, nil)
+        let beforeJSON = try before.map { String(decoding: try WireCoding.encoder().encode($0), as: UTF8.self) }
         try await db.raw("""
             INSERT INTO check_in_events (event_id, store_id, device_id, ticket_id, verdict, reason, occurred_at, received_at,
-                decided_offline, minutes_charged, conflict_verdict, conflict_reason, conflict_message, response)
+                decided_offline, minutes_charged, conflict_verdict, conflict_reason, conflict_message, response, ticket_before, annuls)
             VALUES (\(bind: eventID.uuidString), \(bind: Int64(store)), \(bind: device.uuidString), \(bind: ticket?.uuidString),
                 \(bind: verdictText), \(bind: reason), \(bind: DBTime.millis(occurredAt)), \(bind: DBTime.millis(receivedAt)),
                 \(bind: offline ? Int64(1) : 0), \(bind: minutesCharged.map(Int64.init)), \(bind: conflictVerdict), \(bind: conflictReason),
-                \(bind: conflict?.message), \(bind: response))
+                \(bind: conflict?.message), \(bind: response), \(bind: beforeJSON), \(bind: annuls?.uuidString))
             """).run()
     }
 }

@@ -14,6 +14,8 @@ public protocol CheckInStore: AnyObject {
     /// Stores a ticket's state as the server gave it (an online verdict), unless the cache
     /// already holds a newer revision.
     func updateTicket(_ ticket: TicketState) throws
+    /// Whether decisions on this pass wait in the outbox: the server does not know them yet.
+    func hasUndeliveredEvents(passID: UUID) throws -> Bool
 }
 
 /// One scan's outcome: the decision, the event that records it, and whether it was stored.
@@ -40,6 +42,19 @@ public final class CheckInEngine {
     private let makeEventID: () -> UUID
     private var recent: [String: (at: Date, outcome: CheckInOutcome)] = [:]
     private var unrecorded: [(KioskEvent, TicketState?)] = []
+    /// The last grants, newest last, so that a door that stayed shut can annul one: a few
+    /// dozen, however long the kiosk runs (a door answers within seconds).
+    private var grants: [Grant] = []
+    private static let grantsKept = 32
+
+    /// A grant as it was made: what to reverse, and the pass's state before it.
+    private struct Grant {
+        var event: KioskEvent
+        var text: String
+        var before: TicketState?
+        var after: TicketState?
+        var annulled = false
+    }
 
     /// - Parameters:
     ///   - repeatWindow: seconds in which the same code again is the same scan (not enter
@@ -88,33 +103,83 @@ public final class CheckInEngine {
         let event = KioskEvent(eventID: eventID ?? makeEventID(), passID: decision.token?.passID, verdict: decision.verdict,
                                occurredAt: time, decidedOffline: true, minutesCharged: decision.minutesCharged)
         var outcome = CheckInOutcome(decision: decision, event: event, isRepeat: false, recordError: nil)
-        do {
-            try store.record(event, ticket: decision.updatedTicket)
-        } catch {
-            unrecorded.append((event, decision.updatedTicket))
-            outcome.recordError = "\(error)"
-        }
+        outcome.recordError = commit(event, ticket: decision.updatedTicket)
         recent[text] = (time, outcome)
+        remember(event, text: text, before: cached, after: decision.updatedTicket)
         return outcome
+    }
+
+    /// Writes an event and its ticket, or keeps them in memory when the disk fails; returns the error.
+    private func commit(_ event: KioskEvent, ticket: TicketState?) -> String? {
+        do {
+            try store.record(event, ticket: ticket)
+            return nil
+        } catch {
+            unrecorded.append((event, ticket))
+            return "\(error)"
+        }
+    }
+
+    private func remember(_ event: KioskEvent, text: String, before: TicketState?, after: TicketState?) {
+        guard event.passID != nil, event.verdict == .enter || event.verdict == .exit else { return }
+        grants.append(Grant(event: event, text: text, before: before, after: after))
+        if grants.count > Self.grantsKept { grants.removeFirst(grants.count - Self.grantsKept) }
+    }
+
+    /// Reverses the grant recorded as `eventID`, because the door reported it stayed shut: an
+    /// annul event under the same pass goes to the outbox (so the server reverses it too, however
+    /// the grant was decided), the cache takes the reversed state, and the repeat window forgets
+    /// the code so the customer can simply scan again. Works offline.
+    public func annul(_ eventID: UUID) throws(AnnulError) -> AnnulOutcome {
+        guard let index = grants.lastIndex(where: { $0.event.eventID == eventID }) else { throw .unknownGrant }
+        let grant = grants[index]
+        guard !grant.annulled else { throw .alreadyAnnulled }
+        guard let passID = grant.event.passID else { throw .unknownGrant }
+        if grants[(index + 1)...].contains(where: { $0.event.passID == passID }) { throw .passScannedSince }
+        let time = now()
+        // The state now: a not-yet-written one first, then the cache, then what the grant left.
+        let current = unrecorded.last(where: { $0.1?.passID == passID })?.1 ?? (try? store.ticket(passID: passID)) ?? grant.after
+        let reversed = current.flatMap {
+            rules.annulling(grant.event.verdict, of: $0, minutesCharged: grant.event.minutesCharged, before: grant.before)
+        }
+        let event = KioskEvent(eventID: makeEventID(), passID: passID, verdict: grant.event.verdict, occurredAt: time,
+                               decidedOffline: true, minutesCharged: grant.event.minutesCharged, annuls: eventID)
+        let recordError = commit(event, ticket: reversed)
+        grants[index].annulled = true
+        recent[grant.text] = nil
+        return AnnulOutcome(event: event, annulled: grant.event, ticket: reversed, recordError: recordError)
     }
 
     /// Takes the server's verdict for a scan: the server has recorded the event, so nothing
     /// goes to the outbox; the cache takes the ticket's new state.
     public func acceptOnline(_ response: CheckInResponse, for text: String, at time: Date) -> CheckInOutcome {
         let token = try? PassToken.parse(text: text).token
+        let passID = response.ticket?.passID ?? token?.passID
+        let before = passID.flatMap { id in try? store.ticket(passID: id) }
         if let ticket = response.ticket {
             try? store.updateTicket(ticket)
         }
         let decision = CheckInRules.Decision(verdict: response.verdict, token: token, updatedTicket: response.ticket,
                                              minutesCharged: response.minutesCharged, overstayMinutes: nil, display: response.display)
-        let event = KioskEvent(eventID: response.eventID, passID: response.ticket?.passID ?? token?.passID,
+        let event = KioskEvent(eventID: response.eventID, passID: passID,
                                verdict: response.verdict, occurredAt: time, decidedOffline: false, minutesCharged: response.minutesCharged)
         let outcome = CheckInOutcome(decision: decision, event: event, isRepeat: false, recordError: nil)
         recent[text] = (time, outcome)
+        remember(event, text: text, before: before, after: response.ticket)
         return outcome
     }
 
     public var currentTime: Date { now() }
+
+    /// Whether this scanned text names a pass with decisions the server has not been given yet
+    /// (offline ones, an annul): the server's answer would be stale — an annulled entry still
+    /// inside — so such a pass is decided here, from the cache that knows them, until the sync
+    /// has delivered them.
+    public func passHasUndeliveredEvents(_ text: String) -> Bool {
+        guard let passID = (try? PassToken.parse(text: text))?.token.passID else { return false }
+        if unrecorded.contains(where: { $0.0.passID == passID }) { return true }
+        return (try? store.hasUndeliveredEvents(passID: passID)) ?? false
+    }
 
     public func makeID() -> UUID { makeEventID() }
 
@@ -127,6 +192,33 @@ public final class CheckInEngine {
             unrecorded.removeFirst()
         }
         return unrecorded.count
+    }
+}
+
+/// A grant reversed: the annul event (recorded like a decision) and the grant it reverses.
+public struct AnnulOutcome: Sendable {
+    public var event: KioskEvent
+    public var annulled: KioskEvent
+    /// The pass's state after the annul (nil when the kiosk knows nothing of the pass).
+    public var ticket: TicketState?
+    /// The annul could not be written yet (failing disk): kept in memory like a decision.
+    public var recordError: String?
+}
+
+/// Why a door's "stayed shut" could not annul its grant.
+public enum AnnulError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// Not one of this run's last grants (a deny, a restart since, or too long ago).
+    case unknownGrant
+    case alreadyAnnulled
+    /// The pass was decided again since: reversing the older grant would undo the newer one.
+    case passScannedSince
+
+    public var description: String {
+        switch self {
+        case .unknownGrant: "not one of the last grants of this run: nothing to annul"
+        case .alreadyAnnulled: "that grant was annulled already"
+        case .passScannedSince: "the pass was scanned again since: the newer decision stands"
+        }
     }
 }
 

@@ -55,7 +55,11 @@ public final class CheckInService {
         let started = ContinuousClock.now
         let eventID = engine.makeID()
         let scannedAt = engine.currentTime
-        if let client, breaker.allowsRequest(at: scannedAt) {
+        let undelivered = client != nil && engine.passHasUndeliveredEvents(text)
+        if undelivered {
+            logger.debug("pass has decisions not uploaded yet: deciding from the cache", metadata: ["scan.event": "\(eventID)"])
+        }
+        if let client, !undelivered, breaker.allowsRequest(at: scannedAt) {
             do {
                 let response = try await client.checkIn(
                     CheckInRequest(eventID: eventID, token: text, direction: direction, scannedAt: scannedAt),
@@ -77,6 +81,25 @@ public final class CheckInService {
         let outcome = try engine.scan(text, direction: direction, eventID: eventID)
         log(outcome, online: false, elapsed: ContinuousClock.now - started)
         return outcome
+    }
+
+    /// Annuls the grant recorded as `eventID` (the door stayed shut); see `CheckInEngine.annul`.
+    public func annul(_ eventID: UUID) throws(AnnulError) -> AnnulOutcome {
+        let annul = try engine.annul(eventID)
+        var metadata: Logger.Metadata = [
+            "scan.event": "\(annul.event.eventID.uuidString.prefix(8).lowercased())",
+            "annul.of": "\(eventID.uuidString.prefix(8).lowercased())",
+            "annul.verdict": "\(annul.annulled.verdict.logName)",
+            "scan.online": "\(!annul.annulled.decidedOffline)",
+        ]
+        if let pass = annul.event.passID { metadata["scan.pass"] = "\(pass.uuidString.prefix(8).lowercased())" }
+        if let error = annul.recordError {
+            metadata["scan.record_error"] = "\(error)"
+            logger.error("annul decided but NOT yet written to disk; kept in memory", metadata: metadata)
+        } else {
+            logger.info("annulled: the door stayed shut, the customer can scan again", metadata: metadata)
+        }
+        return annul
     }
 
     /// One line per verdict: what, why, how fast, online or not, and the event's short id (the

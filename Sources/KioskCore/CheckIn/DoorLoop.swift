@@ -11,6 +11,12 @@ public protocol DoorFeedback: AnyObject {
     func verdict(_ outcome: CheckInOutcome, frame: Int)
     /// The camera gave an unusable frame (the loop goes on).
     func badFrame(_ error: FrameSourceError)
+    /// A grant was annulled: the door reported it stayed shut.
+    func annulled(_ annul: AnnulOutcome)
+}
+
+extension DoorFeedback {
+    public func annulled(_ annul: AnnulOutcome) {}
 }
 
 /// What the door reports as it works, for metrics: called from the decode thread (frames) and
@@ -20,6 +26,11 @@ public protocol DoorObserver: Sendable {
     func frameUnusable()
     /// A new code's verdict, `latency` after the frame it was first seen in was decoded.
     func decided(_ outcome: CheckInOutcome, latency: Duration)
+    func annulled(_ annul: AnnulOutcome)
+}
+
+extension DoorObserver {
+    public func annulled(_ annul: AnnulOutcome) {}
 }
 
 /// Asks a running door loop to stop: the decode thread ends after its current frame or wait,
@@ -98,6 +109,7 @@ public final class DoorLoop {
     enum Item: Sendable {
         case code(text: String, frame: Int, decodedAt: ContinuousClock.Instant)
         case badFrame(FrameSourceError)
+        case doorStayedShut(UUID)
     }
 
     /// Hands the frame source and decoder to the decode thread, which alone uses them
@@ -212,7 +224,7 @@ public final class DoorLoop {
     public func run(source: any FrameSource, decoder: any QRDecoder = CascadeDecoder(),
                     gate: SceneGate.Settings? = .standard, legacyCharset: LegacyCharset = .eucKR,
                     debouncer: ScanDebouncer = ScanDebouncer(), idleWait: Duration = .milliseconds(250),
-                    stop: StopSignal = StopSignal(),
+                    stop: StopSignal = StopSignal(), reports: DoorReports? = nil,
                     heartbeat: @escaping @Sendable () -> Void = {}) async -> DoorLoopStats {
         let work = DecodeWork(source: source, decoder: decoder, gate: gate, debouncer: debouncer, idleWait: idleWait,
                               observer: observer, stop: stop, heartbeat: heartbeat)
@@ -220,6 +232,8 @@ public final class DoorLoop {
         // Unbounded: a code must never be dropped while a check-in waits for the server; codes are
         // debounced, so the queue stays short.
         let (stream, continuation) = AsyncStream<Item>.makeStream(bufferingPolicy: .unbounded)
+        reports?.attach(continuation)
+        defer { reports?.detach() }
         let finished = DispatchSemaphore(value: 0)
         let thread = Thread {
             work.run(into: continuation)
@@ -242,6 +256,15 @@ public final class DoorLoop {
                         feedback.verdict(outcome, frame: frame)
                     } catch {
                         logger.error("check-in failed: no verdict", metadata: ["scan.error": "\(error)", "camera.frame": "\(frame)"])
+                    }
+                case .doorStayedShut(let eventID):
+                    do {
+                        let annul = try service.annul(eventID)
+                        observer?.annulled(annul)
+                        feedback.annulled(annul)
+                    } catch {
+                        logger.warning("the door stayed shut, but its grant was not annulled", metadata: [
+                            "scan.event": "\(eventID.uuidString.prefix(8).lowercased())", "annul.error": "\(error)"])
                     }
                 }
             }

@@ -280,6 +280,13 @@ public struct KioskDatabase: Sendable {
         }
     }
 
+    /// Whether any event about this pass waits to be uploaded.
+    public func hasUndeliveredEvents(passID: UUID) throws -> Bool {
+        try writer.read { db in
+            try OutboxRecord.filter(OutboxRecord.CodingKeys.passID == passID.uuidString).fetchCount(db) > 0
+        }
+    }
+
     /// Removes events the server has (accepted now, or before).
     public func markDelivered(_ eventIDs: [UUID]) throws {
         try writer.write { db in
@@ -407,4 +414,5 @@ public final class DatabaseCheckInStore: CheckInStore {
     public func ticket(passID: UUID) throws -> TicketState? { try database.ticket(passID: passID) }
     public func record(_ event: KioskEvent, ticket: TicketState?) throws { try database.record(event, ticket: ticket) }
     public func updateTicket(_ ticket: TicketState) throws { try database.updateTicket(ticket) }
+    public func hasUndeliveredEvents(passID: UUID) throws -> Bool { try database.hasUndeliveredEvents(passID: passID) }
 }

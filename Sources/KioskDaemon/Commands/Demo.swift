@@ -6,6 +6,7 @@ import KioskCLI
 import KioskCore
 import KioskSimulation
 import Logging
+import Synchronization
 
 extension Kioskd {
     struct Demo: AsyncParsableCommand {
@@ -24,7 +25,9 @@ extension Kioskd {
                 (--state-dir) talking to a real cafe-server: each line of FILE is \
                 LABEL<TAB>STYLE<TAB>TOKEN (STYLE: paper, phone, dark-phone, tilted-phone; TOKEN \
                 may be "forged" or "tampered:TOKEN"), verdicts are online first, time runs for \
-                real, and the queued events are synced at the end.
+                real, and the queued events are synced at the end. With --door-hook the door \
+                opens through that command on each grant (as door.hook does in 'kioskd run'); a \
+                non-zero exit means the door stayed shut, and the grant is annulled.
                 """)
 
         @Option(help: "Camera frame size, WIDTHxHEIGHT.")
@@ -46,6 +49,9 @@ extension Kioskd {
 
         @Option(help: "With --script: the cafe-server process that '#server stop|start' lines freeze and thaw.")
         var serverPid: Int32?
+
+        @Option(help: "With --script: the door hook run on each grant (see door.hook); a non-zero exit annuls the grant.")
+        var doorHook: String?
 
         @OptionGroup var state: StateOptions
 
@@ -103,10 +109,41 @@ extension Kioskd {
                 self.showOrigin = showOrigin
                 self.frameOffset = frameOffset
             }
+            /// The door: its hook, and the door's own service to annul a grant it did not let through.
+            var door: (hook: DoorHook, service: CheckInService)?
+
             func verdict(_ outcome: CheckInOutcome, frame: Int) {
                 if outcome.event?.decidedOffline == true { offline += 1 }
                 let origin = showOrigin ? (outcome.event.map { $0.decidedOffline ? " (offline)" : " (server)" } ?? "") : ""
                 Output.line("\(Demo.time(clock.now))  frame \(frame + frameOffset): \(Demo.describe(outcome))\(origin)")
+                if let door, let event = outcome.event { open(door, for: outcome, event: event, frame: frame) }
+            }
+
+            /// Runs the hook and waits for its answer. The daemon never waits (its hook runs beside
+            /// the door, `DoorHookSink`); the demo does, so each line follows its customer.
+            private func open(_ door: (hook: DoorHook, service: CheckInService), for outcome: CheckInOutcome, event: KioskEvent, frame: Int) {
+                let answer = Mutex<DoorHook.Result?>(nil)
+                let done = DispatchSemaphore(value: 0)
+                guard door.hook.open(for: outcome, frame: frame, completion: { result in
+                    answer.withLock { $0 = result }
+                    done.signal()
+                }) else { return }
+                done.wait()
+                switch answer.withLock({ $0 }) {
+                case .opened?:
+                    Output.line("          door opened (door hook exit 0)")
+                case .stayedShut(let status)?:
+                    if let annul = try? door.service.annul(event.eventID) {
+                        Output.line("          the door stayed shut (door hook exit \(status)): \(annul.annulled.verdict.logName) annulled " +
+                                    "[event \(annul.event.eventID.uuidString.prefix(8).lowercased())], the customer can scan again")
+                    }
+                case .timedOut?:
+                    Output.line("          the door hook ran out of time: whether the door opened is unknown, nothing annulled")
+                case .failedToStart(let reason)?:
+                    Output.error("kioskd demo: the door hook could not be started: \(reason)")
+                case nil:
+                    break
+                }
             }
             func badFrame(_ error: FrameSourceError) { Output.error("kioskd demo: \(error)") }
         }
@@ -262,6 +299,7 @@ extension Kioskd {
                 let feedSource = ScriptedFeed(camera: SyntheticCamera(shots: shots), shotFrames: shots.map(\.frames),
                                               announcements: announcements, clock: clock)
                 let feedback = ConsoleFeedback(clock: clock, showOrigin: true, frameOffset: stats.frames)
+                feedback.door = doorHook.map { (DoorHook(command: $0, timeout: .seconds(2)), service) }
                 let loop = DoorLoop(service: service, feedback: feedback,
                                     logger: Logger(label: "kioskd.demo", factory: { _ in SwiftLogNoOpLogHandler() }))
                 let part = await loop.run(source: feedSource, decoder: CascadeDecoder.live(budget: decoding.budget),

@@ -25,6 +25,7 @@ public final class KioskMetrics: DoorObserver, Sendable {
     let circuitOpen: Gauge
     let clockSkew: Gauge
     private let doorHookResults: [String: Counter]
+    let annuls: Counter
 
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.registry = registry
@@ -56,6 +57,7 @@ public final class KioskMetrics: DoorObserver, Sendable {
         syncFailures = registry.makeCounter(descriptor: Self.name("sync_failures", "total", "Sync rounds that failed."))
         clockSkew = registry.makeGauge(descriptor: Self.name("clock_skew", "seconds", "This box's clock minus the server's at the last sync."))
         circuitOpen = registry.makeGauge(descriptor: Self.name("circuit", "open", "1 while the door decides offline without asking the server."))
+        annuls = registry.makeCounter(descriptor: Self.name("annuls", "total", "Grants reversed because the door reported it stayed shut."))
         let hookHelp = "Door hooks run on grants, by the door's answer."
         doorHookResults = Dictionary(uniqueKeysWithValues: ["opened", "stayed_shut", "timed_out", "failed", "skipped"].map { result in
             (result, registry.makeCounter(descriptor: Self.name("door_hook", "total", hookHelp), labels: [("result", result)]))
@@ -90,6 +92,8 @@ public final class KioskMetrics: DoorObserver, Sendable {
             verdictSecondsOffline.record(latency)
         }
     }
+
+    public func annulled(_ annul: AnnulOutcome) { annuls.increment() }
 
     public func text() -> String { registry.emitToString() }
 

@@ -4,25 +4,30 @@ import KioskCore
 import Logging
 
 /// The door as a feedback device: on each grant the owner's hook (`door.hook`) opens it. The
-/// verdict is committed before this runs; the hook's answer is logged and counted. (A door that
-/// reports it stayed shut will annul the entry with issue 11's annul event; until then it is a
-/// warning for staff.)
+/// verdict is committed before this runs; the hook's answer is logged and counted, and a door
+/// that reports it stayed shut (a non-zero exit) has its grant annulled by the door loop — the
+/// customer simply scans again. A hook that runs out of time says nothing either way: logged,
+/// no annul.
 public struct DoorHookSink: VerdictSink {
     let hook: DoorHook
+    let reports: DoorReports
     let metrics: KioskMetrics?
     let logger: Logger
 
-    public init(hook: DoorHook, metrics: KioskMetrics?, logger: Logger) {
+    public init(hook: DoorHook, reports: DoorReports, metrics: KioskMetrics?, logger: Logger) {
         self.hook = hook
+        self.reports = reports
         self.metrics = metrics
         self.logger = logger
     }
 
     public func show(_ shown: ShownVerdict) async {
         let outcome = shown.outcome
-        guard DoorHook.environment(for: outcome, frame: shown.frame) != nil else { return }
+        // A deny opens nothing.
+        if case .deny = outcome.verdict { return }
         let pass = outcome.decision.token?.passID.uuidString.lowercased() ?? "-"
-        let (logger, metrics) = (self.logger, self.metrics)
+        let (logger, metrics, reports) = (self.logger, self.metrics, self.reports)
+        let eventID = outcome.event?.eventID
         let started = hook.open(for: outcome, frame: shown.frame) { result in
             metrics?.doorHook(result)
             var metadata: Logger.Metadata = ["door.pass": "\(pass)", "camera.frame": "\(shown.frame)"]
@@ -31,7 +36,11 @@ public struct DoorHookSink: VerdictSink {
                 logger.debug("door opened", metadata: metadata)
             case .stayedShut(let status):
                 metadata["door.status"] = "\(status)"
-                logger.warning("the door hook says the door stayed shut: the customer may scan again", metadata: metadata)
+                if let eventID, reports.doorStayedShut(after: eventID) {
+                    logger.warning("the door hook says the door stayed shut: annulling the grant", metadata: metadata)
+                } else {
+                    logger.warning("the door hook says the door stayed shut, but the door has stopped: the grant stands", metadata: metadata)
+                }
             case .timedOut:
                 logger.warning("the door hook ran out of time and was stopped: whether the door opened is unknown", metadata: metadata)
             case .failedToStart(let reason):

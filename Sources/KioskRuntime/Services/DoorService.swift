@@ -35,6 +35,8 @@ public final class DoorService: Service, Sendable {
     let breaker: SharedCircuitBreaker
     let mailbox: FrameMailbox
     let hub: FeedbackHub
+    /// The door's "stayed shut" after a grant, from the hook or a sensor: annulled by the loop.
+    let reports: DoorReports
     let metrics: KioskMetrics?
     let notifier: SystemdNotifier
     let executor: ThreadExecutor
@@ -45,7 +47,7 @@ public final class DoorService: Service, Sendable {
     let makeDecoder: @Sendable () -> any QRDecoder
 
     public init(settings: Settings, database: KioskDatabase, client: CentralClient?, deadline: LiveSetting<Duration>,
-                breaker: SharedCircuitBreaker, mailbox: FrameMailbox, hub: FeedbackHub, metrics: KioskMetrics?,
+                breaker: SharedCircuitBreaker, mailbox: FrameMailbox, hub: FeedbackHub, reports: DoorReports = DoorReports(), metrics: KioskMetrics?,
                 notifier: SystemdNotifier, executor: ThreadExecutor, startup: StartupGate, clock: ClockGuard, logger: Logger,
                 makeDecoder: (@Sendable () -> any QRDecoder)? = nil) {
         self.settings = settings
@@ -55,6 +57,7 @@ public final class DoorService: Service, Sendable {
         self.breaker = breaker
         self.mailbox = mailbox
         self.hub = hub
+        self.reports = reports
         self.metrics = metrics
         self.notifier = notifier
         self.executor = executor
@@ -79,7 +82,7 @@ public final class DoorService: Service, Sendable {
                 let notifier = self.notifier
                 return await loop.run(source: MailboxFrames(mailbox), decoder: makeDecoder(), gate: settings.gate, legacyCharset: settings.legacyCharset,
                                       debouncer: ScanDebouncer(quietFrames: settings.debounceFrames),
-                                      idleWait: settings.idleWait, stop: stop, heartbeat: { notifier.watchdog() })
+                                      idleWait: settings.idleWait, stop: stop, reports: reports, heartbeat: { notifier.watchdog() })
             }
         } onGracefulShutdown: {
             stop.stop()

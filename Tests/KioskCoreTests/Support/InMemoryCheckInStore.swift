@@ -9,6 +9,8 @@ final class InMemoryCheckInStore: CheckInStore {
     var settings: StoreSettings?
     var tickets: [UUID: TicketState] = [:]
     var events: [KioskEvent] = []
+    /// Events the "server" has (uploaded); the rest wait in the outbox.
+    var delivered: Set<UUID> = []
     var failWrites = false
 
     struct DiskFull: Error, CustomStringConvertible {
@@ -28,6 +30,10 @@ final class InMemoryCheckInStore: CheckInStore {
         if failWrites { throw DiskFull() }
         if let existing = tickets[ticket.passID], existing.revision > ticket.revision { return }
         tickets[ticket.passID] = ticket
+    }
+
+    func hasUndeliveredEvents(passID: UUID) throws -> Bool {
+        events.contains { $0.passID == passID && !delivered.contains($0.eventID) }
     }
 
     func record(_ event: KioskEvent, ticket: TicketState?) throws {

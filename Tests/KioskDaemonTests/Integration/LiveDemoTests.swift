@@ -21,26 +21,31 @@ struct LiveDemoTests {
             let enrolled = try await Kioskd.run(["enroll", "--server", cafe.baseURL, "--code", code, "--state-dir", state])
             #expect(enrolled.status == 0, "\(enrolled.stderr)")
 
+            // The door sticks once, on Kim's first entry: that grant is annulled and Kim scans again.
+            let stuck = folder.appendingPathComponent("door-stuck").path
+            let hook = "[ \"$KIOSK_PASS\" = \(kim.ticketID.uuidString.lowercased()) ] && [ ! -e \(stuck) ] && : >\(stuck) && exit 1; exit 0"
             let script = [
-                "Kim\tpaper\t\(kim.token)", "Park\ttilted-phone\t\(park.token)", "Kim leaving\tpaper\t\(kim.token)",
+                "Kim\tpaper\t\(kim.token)", "Kim again\tpaper\t\(kim.token)", "Park\ttilted-phone\t\(park.token)", "Kim leaving\tpaper\t\(kim.token)",
                 "Choi\tphone\t\(choi.token)", "forged\tpaper\tforged", "tampered\tphone\ttampered:\(park.token)",
                 "Park leaving\ttilted-phone\t\(park.token)", "Park back\ttilted-phone\t\(park.token)",
             ].joined(separator: "\n")
             let scriptPath = folder.appendingPathComponent("customers.tsv").path
             try script.write(toFile: scriptPath, atomically: true, encoding: .utf8)
             let demo = try await Kioskd.run(["demo", "--script", scriptPath, "--state-dir", state, "--size", "480x360",
-                                             "--shot-frames", "4", "--gap-frames", "3", "--budget", "1000"])
+                                             "--shot-frames", "4", "--gap-frames", "3", "--budget", "1000", "--door-hook", hook])
             #expect(demo.status == 0, "\(demo.stderr)")
             let verdicts = demo.stdout.split(separator: "\n").compactMap { line -> String? in
                 guard let range = line.range(of: #"frame \d+: "#, options: .regularExpression) else { return nil }
                 return line[range.upperBound...].split(separator: " ").first.map(String.init)
             }
-            #expect(verdicts == ["ENTER", "ENTER", "EXIT", "DENY", "DENY", "DENY", "EXIT", "DENY"], "\(demo.stdout)")
+            #expect(verdicts == ["ENTER", "ENTER", "ENTER", "EXIT", "DENY", "DENY", "DENY", "EXIT", "DENY"], "\(demo.stdout)")
+            #expect(demo.lines.filter { $0.contains("the door stayed shut (door hook exit 1): enter annulled") }.count == 1, "\(demo.stdout)")
+            #expect(demo.lines.filter { $0.contains("door opened (door hook exit 0)") }.count == 4, "Kim again, Park, Kim leaving, Park leaving")
             for reason in ["refunded", "unknown_key", "invalid_signature", "expired", "(server)"] {
                 #expect(demo.stdout.contains(reason), "\(reason) missing: \(demo.stdout)")
             }
-            // The server recorded every decision as it made it.
-            #expect(try await cafe.recordedEvents().count == 8)
+            // The server recorded every decision, and the annul (uploaded by the demo's last sync).
+            #expect(try await cafe.recordedEvents().count == 10)
 
             // The counter sales came down as print jobs: printed once to a file, each receipt's QR
             // reads back as its pass, and the next sync acknowledges them to the server.
