@@ -49,6 +49,8 @@ public struct KioskDaemonRuntime: Sendable {
     public struct Services: Sendable {
         public let group: ServiceGroup
         public let status: StatusService
+        /// Nil when `screen.enabled` is false.
+        public let screen: ScreenService?
         public let startup: StartupGate
         let executors: [ThreadExecutor]
 
@@ -58,7 +60,8 @@ public struct KioskDaemonRuntime: Sendable {
 
     public func makeServices() -> Services {
         let printer = configuration.receiptPrinter
-        let names = Set(["camera", "feedback", "door", "sync", "status"] + (printer == nil ? [] : ["print"]))
+        let names = Set(["camera", "feedback", "door", "sync", "status"] + (printer == nil ? [] : ["print"])
+                        + (configuration.screenEnabled ? ["screen"] : []))
         let startup = StartupGate(expecting: names)
         let breaker = SharedCircuitBreaker()
         let serverURL = configuration.serverURL ?? device?.serverURL
@@ -86,7 +89,11 @@ public struct KioskDaemonRuntime: Sendable {
         let soundSinks: [any VerdictSink] = configuration.soundEnabled
             ? [SoundSink.make(player: configuration.soundPlayer, device: configuration.soundDevice, logger: logger)].compactMap { $0 }
             : []
-        let feedback = FeedbackService(hub: hub, sinks: sinks + soundSinks + doorSinks, state: state, startup: startup)
+        let screen = configuration.screenEnabled ? ScreenService(settings: configuration.screenSettings, database: database, state: state,
+                                                                 executor: databaseExecutor, startup: startup, logger: logger) : nil
+        // The screen first: the customer sees the verdict before the door opens.
+        let feedback = FeedbackService(hub: hub, sinks: (screen.map { [$0.sink] } ?? []) + sinks + soundSinks + doorSinks,
+                                       state: state, startup: startup)
         var doorSettings = DoorService.Settings(repeatWindowSeconds: configuration.repeatWindowSeconds, debounceFrames: configuration.debounceFrames,
                                                 decodingBudgetMilliseconds: configuration.decodingBudgetMilliseconds)
         doorSettings.gate = configuration.gateEnabled ? .standard : nil
@@ -117,6 +124,7 @@ public struct KioskDaemonRuntime: Sendable {
         // The door ending (a recorded stream is over) ends the daemon; so does any service failing.
         let services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: cameraService, successTerminationBehavior: .ignore, failureTerminationBehavior: .gracefullyShutdownGroup),
+        ] + (screen.map { [.init(service: $0, successTerminationBehavior: .ignore, failureTerminationBehavior: .gracefullyShutdownGroup)] } ?? []) + [
             .init(service: feedback, successTerminationBehavior: .ignore, failureTerminationBehavior: .gracefullyShutdownGroup),
             .init(service: door, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup),
             .init(service: sync, successTerminationBehavior: .ignore, failureTerminationBehavior: .gracefullyShutdownGroup),
@@ -128,7 +136,7 @@ public struct KioskDaemonRuntime: Sendable {
         var group = ServiceGroupConfiguration(services: services, logger: logger)
         group.gracefulShutdownSignals = gracefulShutdownSignals
         group.maximumGracefulShutdownDuration = maximumShutdown
-        return Services(group: ServiceGroup(configuration: group), status: status, startup: startup,
+        return Services(group: ServiceGroup(configuration: group), status: status, screen: screen, startup: startup,
                         executors: [doorExecutor, databaseExecutor, printExecutor])
     }
 

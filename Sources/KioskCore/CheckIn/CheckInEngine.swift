@@ -30,6 +30,13 @@ public struct CheckInOutcome: Sendable {
     public var recordError: String?
 
     public var verdict: Verdict { decision.verdict }
+
+    public init(decision: CheckInRules.Decision, event: KioskEvent?, isRepeat: Bool, recordError: String?) {
+        self.decision = decision
+        self.event = event
+        self.isRepeat = isRepeat
+        self.recordError = recordError
+    }
 }
 
 /// The door's decision loop: rules over the local cache, every decision recorded as an event

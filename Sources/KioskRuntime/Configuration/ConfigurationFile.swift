@@ -206,6 +206,29 @@ public enum ConfigurationFile {
                 configuration.gateEnabled = try boolean(value)
             },
         ],
+        "screen": [
+            "enabled": { configuration, value throws(Problem) in
+                configuration.screenEnabled = try boolean(value)
+            },
+            "listen": { configuration, value throws(Problem) in
+                let text = try string(value)
+                guard let (host, port) = listenAddress(text) else {
+                    throw Problem("expected HOST:PORT, e.g. \"127.0.0.1:8080\", got \"\(text)\"")
+                }
+                configuration.screenHost = host
+                configuration.screenPort = port
+            },
+            "language": { configuration, value throws(Problem) in
+                let name = try string(value)
+                guard let language = ScreenLanguage(rawValue: name.lowercased()) else {
+                    throw Problem("expected \"ko\" or \"en\", got \"\(name)\"")
+                }
+                configuration.screenLanguage = language
+            },
+            "show_ms": { configuration, value throws(Problem) in
+                configuration.screenShowFor = .milliseconds(try integer(value, in: 500...60_000))
+            },
+        ],
         "sound": [
             "enabled": { configuration, value throws(Problem) in
                 configuration.soundEnabled = try boolean(value)

@@ -53,6 +53,26 @@ public struct KioskConfiguration: Sendable, Equatable {
     /// `door.hook_timeout_ms`: a hook still running after this is stopped (the door's state unknown).
     public var doorHookTimeout: Duration = .seconds(2)
 
+    // [screen]
+    /// `screen.enabled`: serve the customer's screen (the page Chromium shows in kiosk mode).
+    public var screenEnabled = true
+    /// `screen.listen`: "HOST:PORT", loopback by default (the display is on the box).
+    public var screenHost = "127.0.0.1"
+    public var screenPort = 8080
+    /// `screen.language`: "ko" (the default) or "en".
+    public var screenLanguage = ScreenLanguage.ko
+    /// `screen.show_ms`: how long a verdict stays on the screen.
+    public var screenShowFor: Duration = .seconds(4)
+
+    var screenSettings: ScreenService.Settings {
+        var settings = ScreenService.Settings()
+        settings.host = screenHost
+        settings.port = screenPort
+        settings.language = screenLanguage
+        settings.showFor = screenShowFor
+        return settings
+    }
+
     // [sound]
     /// `sound.enabled`: a tone for every verdict through ALSA (silent, said once, without a card).
     public var soundEnabled = true
@@ -148,6 +168,10 @@ extension KioskConfiguration {
             ("door.legacy_charset", legacyCharset.rawValue),
             ("door.hook", doorHook ?? "(none: the door is not opened by kioskd)"),
             ("door.hook_timeout_ms", "\(Int(doorHookTimeout.inMilliseconds))"),
+            ("screen.enabled", "\(screenEnabled)"),
+            ("screen.listen", "\(screenHost):\(screenPort)"),
+            ("screen.language", screenLanguage.rawValue),
+            ("screen.show_ms", "\(Int(screenShowFor.inMilliseconds))"),
             ("sound.enabled", "\(soundEnabled)"),
             ("sound.device", soundDevice ?? "(ALSA's default)"),
             ("sound.player", soundPlayer),

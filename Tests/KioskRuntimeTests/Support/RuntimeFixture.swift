@@ -44,6 +44,7 @@ struct RuntimeFixture {
         var configuration = KioskConfiguration()
         configuration.metricsEnabled = metrics
         configuration.metricsPort = 0
+        configuration.screenPort = 0
         configuration.debounceFrames = 3
         configuration.repeatWindowSeconds = 0
         configure(&configuration)

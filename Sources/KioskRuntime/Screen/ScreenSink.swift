@@ -1,0 +1,18 @@
+import Foundation
+import KioskCore
+
+/// The customer's screen as a feedback device: each verdict, in the store's language, to every
+/// open page. It is the first sink, so the screen has the verdict before the door opens.
+struct ScreenSink: VerdictSink {
+    let screen: ScreenService
+
+    func show(_ shown: ShownVerdict) async {
+        screen.broadcaster.publish(ScreenVerdict(shown.outcome, committedAt: shown.committedAt, words: screen.words,
+                                                 show: screen.settings.showFor))
+    }
+
+    func annulled(_ annul: AnnulOutcome, committedAt: Date) async {
+        screen.broadcaster.publish(ScreenVerdict(annul: annul, committedAt: committedAt, words: screen.words,
+                                                 show: screen.settings.showFor))
+    }
+}
