@@ -63,6 +63,9 @@ import Testing
         ("[server]\nurl = \"ftp://x\"\n", 2, "server.url", "expected an http:// or https:// URL"),
         ("[door]\nrepeat_window_s = -1\n", 2, "door.repeat_window_s", "must be 0.0…600.0"),
         ("server.deadline_ms = true\n", 1, "server.deadline_ms", "expected an integer, got true"),
+        ("[screen]\nlanguage = \"jp\"\n", 2, "screen.language", "expected \"ko\" or \"en\""),
+        ("[screen]\nlisten = \"8080\"\n", 2, "screen.listen", "expected HOST:PORT"),
+        ("[screen]\nshow_ms = 100\n", 2, "screen.show_ms", "must be 500…60000"),
     ] as [(String, Int, String, String)])
     func mistakesSayWhereAndWhat(text: String, line: Int, key: String, message: String) {
         do {

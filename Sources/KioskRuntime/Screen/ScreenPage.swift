@@ -11,6 +11,7 @@ enum ScreenPage {
         <meta charset="utf-8">
         <meta name="viewport" content="width=device-width, initial-scale=1">
         <title>kioskd</title>
+        <link rel="icon" href="data:,">
         <link rel="stylesheet" href="/screen.css">
         <script src="/screen.js" defer></script>
         </head>
@@ -48,6 +49,7 @@ enum ScreenPage {
         }
         .screen { height: 100%; display: flex; flex-direction: column; align-items: center; justify-content: center;
                   text-align: center; gap: 2.5vh; padding: 4vh 5vw; }
+        .screen[hidden] { display: none; }
         #store { font-size: 6vh; font-weight: 700; letter-spacing: .02em; }
         #clock { font-size: 14vh; font-weight: 300; font-variant-numeric: tabular-nums; color: #dbe4ee; }
         #hint { font-size: 4.4vh; color: #c9d3de; }
@@ -128,7 +130,7 @@ enum ScreenPage {
             document.body.dataset.state = "idle";
           }
 
-          const icons = { welcome: "✓", goodbye: "👋", denied: "✕", annulled: "↻" };
+          const icons = { welcome: "✓", goodbye: "→", denied: "✕", annulled: "↻" };
 
           function showVerdict(verdict) {
             $("icon").textContent = icons[verdict.kind] || "";

@@ -104,7 +104,11 @@ public final class ScreenService: Service, Sendable {
             saleShown.withLock { $0 = nil }
             return nil
         }
-        guard let job = (try? database.pendingPrintJobs())?.last(where: { now.timeIntervalSince($0.createdAt) < settings.saleShownFor.inSeconds }) else {
+        // Recent, and still a pass: one refunded since the sale is not offered.
+        guard let job = (try? database.pendingPrintJobs())?.last(where: { job in
+            now.timeIntervalSince(job.createdAt) < settings.saleShownFor.inSeconds
+                && ((try? database.ticket(passID: job.passID))??.status ?? .valid) == .valid
+        }) else {
             saleShown.withLock { $0 = nil }
             return nil
         }

@@ -27,7 +27,11 @@ struct ScreenWords: Sendable {
     func seat(_ seat: String) -> String { pick("좌석 \(seat)", "Seat \(seat)") }
     func timeLeft(minutes: Int) -> String { pick("남은 시간 \(duration(minutes))", "\(duration(minutes)) left") }
     func used(minutes: Int) -> String { pick("이용 시간 \(duration(minutes))", "\(duration(minutes)) used") }
-    func printerProblem(_ problem: String) -> String { pick("프린터: \(problem)", "printer: \(problem)") }
+    /// The problem's headline only ("printer unreachable", "out of paper"): the details are in the log.
+    func printerProblem(_ problem: String) -> String {
+        let headline = problem.components(separatedBy: ": ").first ?? problem
+        return pick("프린터: \(headline)", "printer: \(headline)")
+    }
     func uncertainPrints(_ count: Int) -> String {
         pick("인쇄 확인 필요 \(count)건 (kioskd status)", "\(count) receipt(s) to check (kioskd status)")
     }

@@ -105,6 +105,11 @@ public final class CameraService: Service, Sendable {
             stop.stop()
             self.mailbox.close()
         }
+        // A recorded stream that ended (its writer closed the FIFO) ends the door, and the door
+        // ends the group; the camera returns only when the group asks it to, so that a writer and
+        // the daemon stopped together (systemctl stop) are a clean shutdown, not a service that
+        // "finished unexpectedly".
+        try? await gracefulShutdown()
     }
 
     /// The capture loop, on the camera thread.
