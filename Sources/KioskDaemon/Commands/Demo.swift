@@ -4,6 +4,7 @@ import Crypto
 import Foundation
 import KioskCLI
 import KioskCore
+import KioskRuntime
 import KioskSimulation
 import Logging
 import Synchronization
@@ -27,7 +28,9 @@ extension Kioskd {
                 may be "forged" or "tampered:TOKEN"), verdicts are online first, time runs for \
                 real, and the queued events are synced at the end. With --door-hook the door \
                 opens through that command on each grant (as door.hook does in 'kioskd run'); a \
-                non-zero exit means the door stayed shut, and the grant is annulled.
+                non-zero exit means the door stayed shut, and the grant is annulled. With \
+                --screen HOST:PORT the customer's screen is served there while the door runs: \
+                open it in a browser (it reconnects by itself to the next run).
                 """)
 
         @Option(help: "Camera frame size, WIDTHxHEIGHT.")
@@ -52,6 +55,9 @@ extension Kioskd {
 
         @Option(help: "With --script: the door hook run on each grant (see door.hook); a non-zero exit annuls the grant.")
         var doorHook: String?
+
+        @Option(help: "With --script: serve the customer's screen on HOST:PORT while the door runs (e.g. 127.0.0.1:8080).")
+        var screen: String?
 
         @OptionGroup var state: StateOptions
 
@@ -111,11 +117,14 @@ extension Kioskd {
             }
             /// The door: its hook, and the door's own service to annul a grant it did not let through.
             var door: (hook: DoorHook, service: CheckInService)?
+            /// The customer's screen, when served (--screen).
+            var screen: ScreenService?
 
             func verdict(_ outcome: CheckInOutcome, frame: Int) {
                 if outcome.event?.decidedOffline == true { offline += 1 }
                 let origin = showOrigin ? (outcome.event.map { $0.decidedOffline ? " (offline)" : " (server)" } ?? "") : ""
                 Output.line("\(Demo.time(clock.now))  frame \(frame + frameOffset): \(Demo.describe(outcome))\(origin)")
+                screen?.show(outcome)
                 if let door, let event = outcome.event { open(door, for: outcome, event: event, frame: frame) }
             }
 
@@ -134,6 +143,7 @@ extension Kioskd {
                     Output.line("          door opened (door hook exit 0)")
                 case .stayedShut(let status)?:
                     if let annul = try? door.service.annul(event.eventID) {
+                        screen?.show(annul)
                         Output.line("          the door stayed shut (door hook exit \(status)): \(annul.annulled.verdict.logName) annulled " +
                                     "[event \(annul.event.eventID.uuidString.prefix(8).lowercased())], the customer can scan again")
                     }
@@ -248,9 +258,34 @@ extension Kioskd {
         /// `#server<TAB>start` thaws it and syncs: the customers between get offline verdicts
         /// within the deadline, and the backlog is uploaded once the server is back.
         func runAgainstServer(script: String) async throws {
+            let database = try state.openDatabase()
+            guard let screen else { return try await play(script: script, database: database, screen: nil) }
+            guard let (host, port) = ConfigurationFile.listenAddress(screen) else {
+                throw ValidationError("--screen must look like 127.0.0.1:8080, got \(screen)")
+            }
+            var settings = ScreenService.Settings()
+            (settings.host, settings.port) = (host, port)
+            let startup = StartupGate(expecting: ["screen"])
+            let executor = ThreadExecutor(name: "kioskd.screen")
+            defer { executor.shutdown() }
+            var logger = Logger(label: "kioskd.demo", factory: { label in StreamLogHandler.standardError(label: label) })
+            logger.logLevel = .error
+            let service = ScreenService(settings: settings, database: database, state: DoorState(), executor: executor,
+                                        startup: startup, logger: logger)
+            try await withThrowingDiscardingTaskGroup { group in
+                group.addTask { await service.run() }
+                await startup.allArrived()
+                if let bound = service.boundPort.value {
+                    Output.line("kioskd demo: the customer's screen is on http://\(host):\(bound)/ — open it in a browser to watch the door")
+                }
+                try await play(script: script, database: database, screen: service)
+                group.cancelAll()
+            }
+        }
+
+        func play(script: String, database: KioskDatabase, screen: ScreenService?) async throws {
             let (width, height) = Kioskd.Scan.parseSize(size)!
             let device = try state.requireDevice()
-            let database = try state.openDatabase()
             let lines = try String(contentsOfFile: script, encoding: .utf8).split(separator: "\n").filter { !$0.isEmpty }
             let forger = PassSigner(privateKey: Curve25519.Signing.PrivateKey())
             typealias Customer = (label: String, payload: String?, style: Style, laterBy: TimeInterval)
@@ -300,6 +335,7 @@ extension Kioskd {
                                               announcements: announcements, clock: clock)
                 let feedback = ConsoleFeedback(clock: clock, showOrigin: true, frameOffset: stats.frames)
                 feedback.door = doorHook.map { (DoorHook(command: $0, timeout: .seconds(2)), service) }
+                feedback.screen = screen
                 let loop = DoorLoop(service: service, feedback: feedback,
                                     logger: Logger(label: "kioskd.demo", factory: { _ in SwiftLogNoOpLogHandler() }))
                 let part = await loop.run(source: feedSource, decoder: CascadeDecoder.live(budget: decoding.budget),

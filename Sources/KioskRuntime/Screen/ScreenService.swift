@@ -57,6 +57,16 @@ public final class ScreenService: Service, Sendable {
     /// The feedback sink that puts verdicts on this screen.
     public var sink: any VerdictSink { ScreenSink(screen: self) }
 
+    /// Puts a verdict on every open page now (the sink's work; `kioskd demo` calls it directly).
+    public func show(_ outcome: CheckInOutcome, committedAt: Date = Date()) {
+        broadcaster.publish(ScreenVerdict(outcome, committedAt: committedAt, words: words, show: settings.showFor))
+    }
+
+    /// Puts "the door did not open — please scan again" on every open page now.
+    public func show(_ annul: AnnulOutcome, committedAt: Date = Date()) {
+        broadcaster.publish(ScreenVerdict(annul: annul, committedAt: committedAt, words: words, show: settings.showFor))
+    }
+
     public func run() async {
         await withTaskExecutorPreference(executor) { self.refreshNow() }
         // Open pages end their streams on the way down, so the server can close their connections.

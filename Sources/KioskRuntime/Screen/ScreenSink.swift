@@ -7,12 +7,10 @@ struct ScreenSink: VerdictSink {
     let screen: ScreenService
 
     func show(_ shown: ShownVerdict) async {
-        screen.broadcaster.publish(ScreenVerdict(shown.outcome, committedAt: shown.committedAt, words: screen.words,
-                                                 show: screen.settings.showFor))
+        screen.show(shown.outcome, committedAt: shown.committedAt)
     }
 
     func annulled(_ annul: AnnulOutcome, committedAt: Date) async {
-        screen.broadcaster.publish(ScreenVerdict(annul: annul, committedAt: committedAt, words: screen.words,
-                                                 show: screen.settings.showFor))
+        screen.show(annul, committedAt: committedAt)
     }
 }

@@ -32,7 +32,8 @@ struct LiveDemoTests {
             let scriptPath = folder.appendingPathComponent("customers.tsv").path
             try script.write(toFile: scriptPath, atomically: true, encoding: .utf8)
             let demo = try await Kioskd.run(["demo", "--script", scriptPath, "--state-dir", state, "--size", "480x360",
-                                             "--shot-frames", "4", "--gap-frames", "3", "--budget", "1000", "--door-hook", hook])
+                                             "--shot-frames", "4", "--gap-frames", "3", "--budget", "1000", "--door-hook", hook,
+                                             "--screen", "127.0.0.1:0"])
             #expect(demo.status == 0, "\(demo.stderr)")
             let verdicts = demo.stdout.split(separator: "\n").compactMap { line -> String? in
                 guard let range = line.range(of: #"frame \d+: "#, options: .regularExpression) else { return nil }
@@ -40,6 +41,7 @@ struct LiveDemoTests {
             }
             #expect(verdicts == ["ENTER", "ENTER", "ENTER", "EXIT", "DENY", "DENY", "DENY", "EXIT", "DENY"], "\(demo.stdout)")
             #expect(demo.lines.filter { $0.contains("the door stayed shut (door hook exit 1): enter annulled") }.count == 1, "\(demo.stdout)")
+            #expect(demo.stdout.contains("the customer's screen is on http://127.0.0.1:"), "\(demo.stdout)")
             #expect(demo.lines.filter { $0.contains("door opened (door hook exit 0)") }.count == 4, "Kim again, Park, Kim leaving, Park leaving")
             for reason in ["refunded", "unknown_key", "invalid_signature", "expired", "(server)"] {
                 #expect(demo.stdout.contains(reason), "\(reason) missing: \(demo.stdout)")
