@@ -1,5 +1,6 @@
 import CafeProtocol
 import Foundation
+import KioskTestSupport
 import Testing
 @testable import KioskCore
 

@@ -100,7 +100,7 @@ extension Kioskd {
             }
             row("print jobs", printing)
             for job in uncertain {
-                row("", "not confirmed: \(job.label) No. \(Receipt.shortNumber(job.passID)), sold \(describeAge(since: job.createdAt)) — check the printer; reprint from the counter if it did not come out")
+                row("", "not confirmed: \(job.label) No. \(Receipt.shortNumber(job.passID)), sold \(describeAge(since: job.createdAt)) — check the printer: kioskd print --came-out \(Receipt.shortNumber(job.passID)) or --reprint \(Receipt.shortNumber(job.passID))")
             }
             if let live = report.daemon {
                 row("daemon", "running since \(live.startedAt.formatted(.iso8601)) (\(describeAge(since: live.startedAt).replacingOccurrences(of: " ago", with: "")))")

@@ -6,9 +6,9 @@ import Synchronization
 
 /// A network receipt printer on 127.0.0.1 speaking raw TCP as port-9100 printers do: it keeps
 /// what it is sent and answers ESC/POS real-time status requests (`DLE EOT 1`, `DLE EOT 4`).
-final class FakeReceiptPrinter: @unchecked Sendable {
+public final class FakeReceiptPrinter: @unchecked Sendable {
     // @unchecked: `mode` and `received` are behind a Mutex; the socket is the accept thread's.
-    enum Mode: Sendable {
+    public enum Mode: Sendable {
         case ready
         case paperOut
         /// Accepts connections and never reads or answers (a printer hung in firmware).
@@ -17,7 +17,7 @@ final class FakeReceiptPrinter: @unchecked Sendable {
         case silentAfterJob
     }
 
-    let port: Int
+    public let port: Int
     private let listener: Int32
     final class Shared: Sendable {
         let state: Mutex<(mode: Mode, received: [UInt8], jobs: Int)>
@@ -25,7 +25,7 @@ final class FakeReceiptPrinter: @unchecked Sendable {
     }
     private let shared: Shared
 
-    init(mode: Mode) throws {
+    public init(mode: Mode) throws {
         shared = Shared(mode: mode)
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         listener = fd
@@ -55,7 +55,13 @@ final class FakeReceiptPrinter: @unchecked Sendable {
         close(listener)
     }
 
-    var received: [UInt8] { shared.state.withLock { $0.received } }
+    /// Job byte runs taken (a run ends at a status request or a read's end).
+    public var jobsReceived: Int { shared.state.withLock { $0.jobs } }
+
+    /// A printer that jams, is fixed, runs out of paper: the next connection's answers follow it.
+    public func setMode(_ mode: Mode) { shared.state.withLock { $0.mode = mode } }
+
+    public var received: [UInt8] { shared.state.withLock { $0.received } }
 
     private static func serve(_ client: Int32, shared: Shared) {
         let state = shared
