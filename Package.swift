@@ -46,6 +46,9 @@ let package = Package(
             name: "CZBar", pkgConfig: "zbar",
             providers: [.apt(["libzbar-dev"])]),
         .systemLibrary(
+            name: "CGPIOD", pkgConfig: "libgpiod",
+            providers: [.apt(["libgpiod-dev"])]),
+        .systemLibrary(
             name: "CQREncode", pkgConfig: "libqrencode",
             providers: [.apt(["libqrencode-dev"])]),
         .systemLibrary(
@@ -75,7 +78,7 @@ let package = Package(
         .target(
             name: "KioskCore",
             dependencies: [
-                "CafeProtocol", "CZBar", "CQREncode", "CCurl", "CPNG", "CTurboJPEG", "CZXing", "CV4L2",
+                "CafeProtocol", "CZBar", "CQREncode", "CCurl", "CPNG", "CTurboJPEG", "CZXing", "CV4L2", "CGPIOD",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "GRDB", package: "GRDB.swift"),
@@ -172,6 +175,7 @@ let package = Package(
         // Test doubles shared by the test targets (a scriptable loopback HTTP server).
         .target(
             name: "KioskTestSupport",
+            dependencies: ["KioskCore"],
             path: "Tests/Support",
             swiftSettings: swiftSettings),
         // A local BootPay REST v2 server, for the server's tests, integration tests and the demo.

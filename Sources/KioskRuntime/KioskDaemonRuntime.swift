@@ -30,6 +30,8 @@ public struct KioskDaemonRuntime: Sendable {
     public var makeDecoder: (@Sendable () -> any QRDecoder)?
     /// For tests: signals other than SIGTERM/SIGINT, or none.
     public var gracefulShutdownSignals: [UnixSignal] = [.sigterm, .sigint]
+    /// Opens the GPIO chip the door relay is on (`door.gpio_chip`); tests give a fake chip.
+    public var openGPIOChip: @Sendable (String) throws(GPIOError) -> any GPIOChip = { name throws(GPIOError) in try LibgpiodChip(name) }
 
     public init(configuration: KioskConfiguration, configurationPath: String?, database: KioskDatabase, device: DeviceCredentials?,
                 camera: CameraInput?, sinks: [any VerdictSink], notifier: SystemdNotifier,
@@ -86,13 +88,24 @@ public struct KioskDaemonRuntime: Sendable {
         let doorSinks: [any VerdictSink] = configuration.doorHook.map {
             [DoorHookSink(hook: DoorHook(command: $0, timeout: configuration.doorHookTimeout), reports: doorReports, metrics: metrics, logger: logger)]
         } ?? []
+        var relaySinks: [any VerdictSink] = []
+        if let relaySettings = configuration.doorRelay {
+            do {
+                let relay = try DoorRelay(settings: relaySettings, chip: try openGPIOChip(relaySettings.chip))
+                relaySinks = [DoorRelaySink(relay: relay, reports: doorReports, metrics: metrics, logger: logger)]
+                let sensor = relaySettings.sensorLine.map { ", door sensor on line \($0)" } ?? ", no door sensor"
+                logger.info("door relay on \(relaySettings.chip) line \(relaySettings.relayLine)\(sensor)")
+            } catch {
+                logger.error("door relay disabled: \(error)")
+            }
+        }
         let soundSinks: [any VerdictSink] = configuration.soundEnabled
             ? [SoundSink.make(player: configuration.soundPlayer, device: configuration.soundDevice, logger: logger)].compactMap { $0 }
             : []
         let screen = configuration.screenEnabled ? ScreenService(settings: configuration.screenSettings, database: database, state: state,
                                                                  executor: databaseExecutor, startup: startup, logger: logger) : nil
         // The screen first: the customer sees the verdict before the door opens.
-        let feedback = FeedbackService(hub: hub, sinks: (screen.map { [$0.sink] } ?? []) + sinks + soundSinks + doorSinks,
+        let feedback = FeedbackService(hub: hub, sinks: (screen.map { [$0.sink] } ?? []) + sinks + soundSinks + doorSinks + relaySinks,
                                        state: state, startup: startup)
         var doorSettings = DoorService.Settings(repeatWindowSeconds: configuration.repeatWindowSeconds, debounceFrames: configuration.debounceFrames,
                                                 decodingBudgetMilliseconds: configuration.decodingBudgetMilliseconds)

@@ -319,4 +319,23 @@ import Testing
         #expect(good.status == 0, "\(good.stderr)")
         #expect(good.stdout.contains("server.deadline_ms = 250"))
     }
+
+    /// The drop-in that narrows the unit's devices to what the configuration names.
+    @Test func configDevicesAllowsExactlyTheConfiguredDevices() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("kioskd-devices-\(UUID().uuidString).toml").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try "[camera]\ndevice = \"/dev/video2\"\n[printer]\noutput = \"/dev/usb/lp0\"\n[door]\nrelay_line = 17\ngpio_chip = \"gpiochip1\"\n"
+            .write(toFile: path, atomically: true, encoding: .utf8)
+        let devices = try await Kioskd.run(["config", "devices", path])
+        #expect(devices.status == 0, "\(devices.stderr)")
+        let allowed = devices.lines.filter { $0.hasPrefix("DeviceAllow=") }
+        #expect(allowed == ["DeviceAllow=", "DeviceAllow=/dev/video2 rw", "DeviceAllow=/dev/usb/lp0 rw", "DeviceAllow=/dev/gpiochip1 rw",
+                            "DeviceAllow=char-alsa rw"], "\(devices.stdout)")
+        #expect(devices.lines.first { !$0.hasPrefix("#") } == "[Service]")
+        // A network printer, no relay, no sound: the camera alone.
+        try "[camera]\ndevice = \"/dev/video0\"\n[printer]\noutput = \"tcp://10.0.0.5:9100\"\n[sound]\nenabled = false\n"
+            .write(toFile: path, atomically: true, encoding: .utf8)
+        let camera = try await Kioskd.run(["config", "devices", path])
+        #expect(camera.lines.filter { $0.hasPrefix("DeviceAllow=") } == ["DeviceAllow=", "DeviceAllow=/dev/video0 rw"], "\(camera.stdout)")
+    }
 }

@@ -5,6 +5,7 @@ import CafeProtocol
 import Foundation
 import KioskCore
 import KioskSimulation
+import KioskTestSupport
 import ServiceLifecycle
 import ServiceLifecycleTestKit
 import Testing
@@ -240,6 +241,55 @@ import Testing
         #expect(try fixture.database.ticket(passID: try #require(entry.passID))?.inside == false)
         #expect(runtime.metrics.text().contains("kioskd_door_hook_total{result=\"stayed_shut\"} 1"))
         #expect(runtime.metrics.text().contains("kioskd_annuls_total 1"))
+    }
+
+    /// A relay on GPIO with a door sensor that never sees the door open: pulsed on the grant,
+    /// and the grant annulled (the fake chip stands in for the box's GPIO).
+    @Test func aDoorSensorThatNeverSeesTheDoorOpenAnnulsTheEntry() async throws {
+        let fixture = try RuntimeFixture()
+        let a = try fixture.pass()
+        let shots = [RuntimeFixture.shot(nil, frames: 2, seed: 1), RuntimeFixture.shot(a, frames: 4, seed: 2), RuntimeFixture.shot(nil, frames: 4, seed: 3)]
+        let camera = CameraInput(name: "synthetic", atEnd: .stop, policy: .everyFrame) { ThenIdle(SyntheticCamera(shots: shots)) }
+        let chip = FakeGPIOChip(doorOpensAfter: nil)
+        var runtime = fixture.runtime(camera: camera, notifier: SystemdNotifier(socketPath: nil, watchdogInterval: nil)) {
+            $0.gpioChip = "fakechip0"
+            $0.relayLine = 17
+            $0.relayPulse = .milliseconds(50)
+            $0.sensorLine = 27
+            $0.sensorWindow = .milliseconds(300)
+        }
+        runtime.openGPIOChip = { _ throws(GPIOError) in chip }
+        let services = runtime.makeServices()
+        defer { services.shutdownExecutors() }
+        try await testGracefulShutdown { trigger in
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await services.group.run() }
+                while try !fixture.database.pendingEvents(limit: 10).contains(where: \.isAnnul) {
+                    try await Task.sleep(for: .milliseconds(20))
+                }
+                trigger.triggerGracefulShutdown()
+                try await group.next()
+            }
+        }
+        let events = try fixture.database.pendingEvents(limit: 10)
+        #expect(events.map(\.verdict) == [.enter, .enter] && events[1].annuls == events[0].eventID)
+        #expect(chip.relayValues == [true, false])
+        #expect(runtime.metrics.text().contains("kioskd_door_relay_total{result=\"stayed_shut\"} 1"))
+    }
+
+    /// A relay whose chip is not there: said once at start, and the door goes on deciding.
+    @Test func aMissingGPIOChipDisablesTheRelayNotTheDoor() async throws {
+        let fixture = try RuntimeFixture()
+        let a = try fixture.pass()
+        let shots = [RuntimeFixture.shot(nil, frames: 2, seed: 1), RuntimeFixture.shot(a, frames: 4, seed: 2)]
+        let camera = CameraInput(name: "synthetic", atEnd: .stop, policy: .everyFrame) { SyntheticCamera(shots: shots) }
+        let recorder = VerdictRecorder()
+        let runtime = fixture.runtime(camera: camera, sinks: [recorder], notifier: SystemdNotifier(socketPath: nil, watchdogInterval: nil)) {
+            $0.gpioChip = "gpiochip-that-is-not-here"
+            $0.relayLine = 17
+        }
+        try await runtime.run()
+        #expect(recorder.verdicts == [.enter])
     }
 
     /// A pass sold at the counter comes down with a sync and the print service prints it once to

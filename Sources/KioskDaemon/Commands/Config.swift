@@ -5,8 +5,8 @@ import KioskRuntime
 extension Kioskd {
     struct Config: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Check the configuration file.",
-            subcommands: [Check.self])
+            abstract: "Check the configuration file, and narrow the service's devices to it.",
+            subcommands: [Check.self, Devices.self])
 
         struct Check: AsyncParsableCommand {
             static let configuration = CommandConfiguration(
@@ -31,6 +31,42 @@ extension Kioskd {
                 }
                 Output.line("\(file): valid")
                 for (key, value) in configuration.summary { Output.line("  \(key) = \(value)") }
+            }
+        }
+        struct Devices: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(
+                abstract: "Print a systemd drop-in that lets kioskd open exactly the devices its configuration names.",
+                discussion: """
+                    The packaged unit allows every camera, printer, sound and GPIO device, so any \
+                    configuration works out of the box. Once the box is set up, narrow it: this \
+                    prints a drop-in for kioskd.service that replaces that list with the camera \
+                    (camera.device), the printer device (printer.output), the GPIO chip of the door \
+                    relay (door.gpio_chip) and, with sound on, the sound devices — nothing else.
+
+                    Example:
+                      mkdir -p /etc/systemd/system/kioskd.service.d
+                      kioskd config devices > /etc/systemd/system/kioskd.service.d/devices.conf
+                      systemctl daemon-reload && systemctl restart kioskd
+                    Run it again after changing those keys.
+                    """)
+
+            @Argument(help: "The configuration file.")
+            var file = ConfigurationFile.defaultPath
+
+            func run() async throws {
+                let configuration: KioskConfiguration
+                do { configuration = try ConfigurationFile.load(path: file, mustExist: true) } catch {
+                    Output.error("kioskd config devices: \(error)")
+                    throw ExitCode(ConfigurationError.exitStatus)
+                }
+                Output.line("# kioskd.service: the devices \(file) names (kioskd config devices).")
+                Output.line("[Service]")
+                Output.line("# The empty assignment clears the packaged list.")
+                Output.line("DeviceAllow=")
+                for (device, why) in configuration.devices {
+                    Output.line("# \(why)")
+                    Output.line("DeviceAllow=\(device) rw")
+                }
             }
         }
     }

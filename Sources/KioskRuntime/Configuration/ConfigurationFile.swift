@@ -205,6 +205,27 @@ public enum ConfigurationFile {
             "scene_gate": { configuration, value throws(Problem) in
                 configuration.gateEnabled = try boolean(value)
             },
+            "gpio_chip": { configuration, value throws(Problem) in
+                configuration.gpioChip = try string(value)
+            },
+            "relay_line": { configuration, value throws(Problem) in
+                configuration.relayLine = try integer(value, in: 0...1_023)
+            },
+            "relay_pulse_ms": { configuration, value throws(Problem) in
+                configuration.relayPulse = .milliseconds(try integer(value, in: 20...10_000))
+            },
+            "relay_active_low": { configuration, value throws(Problem) in
+                configuration.relayActiveLow = try boolean(value)
+            },
+            "sensor_line": { configuration, value throws(Problem) in
+                configuration.sensorLine = try integer(value, in: 0...1_023)
+            },
+            "sensor_active_low": { configuration, value throws(Problem) in
+                configuration.sensorActiveLow = try boolean(value)
+            },
+            "sensor_window_ms": { configuration, value throws(Problem) in
+                configuration.sensorWindow = .milliseconds(try integer(value, in: 100...30_000))
+            },
         ],
         "screen": [
             "enabled": { configuration, value throws(Problem) in

@@ -53,6 +53,27 @@ public struct KioskConfiguration: Sendable, Equatable {
     /// `door.hook_timeout_ms`: a hook still running after this is stopped (the door's state unknown).
     public var doorHookTimeout: Duration = .seconds(2)
 
+    /// `door.gpio_chip`, `door.relay_line`, …: a relay on a GPIO line pulsed on each grant, and
+    /// optionally a door sensor whose silence annuls the grant. Nil without `door.relay_line`.
+    public var gpioChip = "gpiochip0"
+    public var relayLine: Int?
+    public var relayPulse: Duration = .milliseconds(300)
+    public var relayActiveLow = false
+    public var sensorLine: Int?
+    public var sensorActiveLow = false
+    public var sensorWindow: Duration = .seconds(3)
+
+    public var doorRelay: DoorRelay.Settings? {
+        guard let relayLine else { return nil }
+        var settings = DoorRelay.Settings(chip: gpioChip, relayLine: relayLine)
+        settings.pulse = relayPulse
+        settings.relayActiveLow = relayActiveLow
+        settings.sensorLine = sensorLine
+        settings.sensorActiveLow = sensorActiveLow
+        settings.sensorWindow = sensorWindow
+        return settings
+    }
+
     // [screen]
     /// `screen.enabled`: serve the customer's screen (the page Chromium shows in kiosk mode).
     public var screenEnabled = true
@@ -150,6 +171,21 @@ public struct KioskConfiguration: Sendable, Equatable {
 }
 
 extension KioskConfiguration {
+    /// The device nodes (or systemd device classes) these settings open, with why: what the
+    /// service's `DeviceAllow=` needs and no more.
+    public var devices: [(device: String, why: String)] {
+        var devices: [(String, String)] = []
+        if let camera = cameraDevice { devices.append((camera, "camera.device")) }
+        if let output = printerOutput, output.hasPrefix("/dev/") { devices.append((output, "printer.output")) }
+        if doorRelay != nil {
+            let chip = gpioChip.hasPrefix("/dev/") ? gpioChip : (gpioChip.allSatisfy(\.isNumber) ? "/dev/gpiochip\(gpioChip)" : "/dev/\(gpioChip)")
+            devices.append((chip, "door.gpio_chip"))
+        }
+        // ALSA's nodes (controlC0, pcmC0D0p, …) depend on the card: the class, only when sound is on.
+        if soundEnabled { devices.append(("char-alsa", "sound.enabled")) }
+        return devices
+    }
+
     /// Every setting as the file names it, for `kioskd config check`.
     public var summary: [(key: String, value: String)] {
         [
@@ -168,6 +204,13 @@ extension KioskConfiguration {
             ("door.legacy_charset", legacyCharset.rawValue),
             ("door.hook", doorHook ?? "(none: the door is not opened by kioskd)"),
             ("door.hook_timeout_ms", "\(Int(doorHookTimeout.inMilliseconds))"),
+            ("door.gpio_chip", gpioChip),
+            ("door.relay_line", relayLine.map { "\($0)" } ?? "(none: no relay)"),
+            ("door.relay_pulse_ms", "\(Int(relayPulse.inMilliseconds))"),
+            ("door.relay_active_low", "\(relayActiveLow)"),
+            ("door.sensor_line", sensorLine.map { "\($0)" } ?? "(none: no door sensor)"),
+            ("door.sensor_active_low", "\(sensorActiveLow)"),
+            ("door.sensor_window_ms", "\(Int(sensorWindow.inMilliseconds))"),
             ("screen.enabled", "\(screenEnabled)"),
             ("screen.listen", "\(screenHost):\(screenPort)"),
             ("screen.language", screenLanguage.rawValue),

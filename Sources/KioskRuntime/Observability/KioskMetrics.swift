@@ -26,6 +26,7 @@ public final class KioskMetrics: DoorObserver, Sendable {
     let clockSkew: Gauge
     private let doorHookResults: [String: Counter]
     let annuls: Counter
+    private let doorRelayResults: [String: Counter]
 
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.registry = registry
@@ -58,6 +59,10 @@ public final class KioskMetrics: DoorObserver, Sendable {
         clockSkew = registry.makeGauge(descriptor: Self.name("clock_skew", "seconds", "This box's clock minus the server's at the last sync."))
         circuitOpen = registry.makeGauge(descriptor: Self.name("circuit", "open", "1 while the door decides offline without asking the server."))
         annuls = registry.makeCounter(descriptor: Self.name("annuls", "total", "Grants reversed because the door reported it stayed shut."))
+        let relayHelp = "Door relay pulses on grants, by what the door sensor saw (pulsed: no sensor)."
+        doorRelayResults = Dictionary(uniqueKeysWithValues: ["opened", "stayed_shut", "pulsed", "failed"].map { result in
+            (result, registry.makeCounter(descriptor: Self.name("door_relay", "total", relayHelp), labels: [("result", result)]))
+        })
         let hookHelp = "Door hooks run on grants, by the door's answer."
         doorHookResults = Dictionary(uniqueKeysWithValues: ["opened", "stayed_shut", "timed_out", "failed", "skipped"].map { result in
             (result, registry.makeCounter(descriptor: Self.name("door_hook", "total", hookHelp), labels: [("result", result)]))
@@ -94,6 +99,16 @@ public final class KioskMetrics: DoorObserver, Sendable {
     }
 
     public func annulled(_ annul: AnnulOutcome) { annuls.increment() }
+
+    func doorRelay(_ result: DoorRelay.Result) {
+        let key = switch result {
+        case .opened: "opened"
+        case .stayedShut: "stayed_shut"
+        case .pulsed: "pulsed"
+        case .failed: "failed"
+        }
+        doorRelayResults[key]?.increment()
+    }
 
     public func text() -> String { registry.emitToString() }
 
