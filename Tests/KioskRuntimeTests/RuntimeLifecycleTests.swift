@@ -220,19 +220,8 @@ import Testing
         let runtime = fixture.runtime(camera: camera, sinks: [recorder], notifier: SystemdNotifier(socketPath: nil, watchdogInterval: nil)) {
             $0.doorHook = "exit 3"
         }
-        let services = runtime.makeServices()
-        defer { services.shutdownExecutors() }
-        try await testGracefulShutdown { trigger in
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { try await services.group.run() }
-                // The hook answers beside the door; the annul follows (the suite's time limit bounds the wait).
-                while try !fixture.database.pendingEvents(limit: 10).contains(where: \.isAnnul) {
-                    try await Task.sleep(for: .milliseconds(20))
-                }
-                trigger.triggerGracefulShutdown()
-                try await group.next()
-            }
-        }
+        // The door's answer comes beside the door; the annul follows it.
+        try await runtime.run(until: { try !fixture.database.pendingEvents(limit: 10).filter(\.isAnnul).isEmpty })
         let events = try fixture.database.pendingEvents(limit: 10)
         #expect(recorder.verdicts == [.enter])
         #expect(events.count == 2)
@@ -259,18 +248,8 @@ import Testing
             $0.sensorWindow = .milliseconds(300)
         }
         runtime.openGPIOChip = { _ throws(GPIOError) in chip }
-        let services = runtime.makeServices()
-        defer { services.shutdownExecutors() }
-        try await testGracefulShutdown { trigger in
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { try await services.group.run() }
-                while try !fixture.database.pendingEvents(limit: 10).contains(where: \.isAnnul) {
-                    try await Task.sleep(for: .milliseconds(20))
-                }
-                trigger.triggerGracefulShutdown()
-                try await group.next()
-            }
-        }
+        // The door's answer comes beside the door; the annul follows it.
+        try await runtime.run(until: { try !fixture.database.pendingEvents(limit: 10).filter(\.isAnnul).isEmpty })
         let events = try fixture.database.pendingEvents(limit: 10)
         #expect(events.map(\.verdict) == [.enter, .enter] && events[1].annuls == events[0].eventID)
         #expect(chip.relayValues == [true, false])

@@ -232,12 +232,7 @@ public enum ConfigurationFile {
                 configuration.screenEnabled = try boolean(value)
             },
             "listen": { configuration, value throws(Problem) in
-                let text = try string(value)
-                guard let (host, port) = listenAddress(text) else {
-                    throw Problem("expected HOST:PORT, e.g. \"127.0.0.1:8080\", got \"\(text)\"")
-                }
-                configuration.screenHost = host
-                configuration.screenPort = port
+                (configuration.screenHost, configuration.screenPort) = try listen(value, example: "127.0.0.1:8080")
             },
             "language": { configuration, value throws(Problem) in
                 let name = try string(value)
@@ -294,15 +289,16 @@ public enum ConfigurationFile {
                 configuration.metricsEnabled = try boolean(value)
             },
             "listen": { configuration, value throws(Problem) in
-                let text = try string(value)
-                guard let (host, port) = listenAddress(text) else {
-                    throw Problem("expected HOST:PORT, e.g. \"127.0.0.1:9464\", got \"\(text)\"")
-                }
-                configuration.metricsHost = host
-                configuration.metricsPort = port
+                (configuration.metricsHost, configuration.metricsPort) = try listen(value, example: "127.0.0.1:9464")
             },
         ],
     ]
+
+    static func listen(_ value: any TOMLValueConvertible, example: String) throws(Problem) -> (host: String, port: Int) {
+        let text = try string(value)
+        guard let address = listenAddress(text) else { throw Problem("expected HOST:PORT, e.g. \"\(example)\", got \"\(text)\"") }
+        return address
+    }
 
     static func string(_ value: any TOMLValueConvertible) throws(Problem) -> String {
         guard value.type == .string, let text = value.string else { throw Problem("expected a string, got \(describe(value))") }

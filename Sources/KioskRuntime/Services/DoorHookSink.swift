@@ -36,11 +36,7 @@ public struct DoorHookSink: VerdictSink {
                 logger.debug("door opened", metadata: metadata)
             case .stayedShut(let status):
                 metadata["door.status"] = "\(status)"
-                if let eventID, reports.doorStayedShut(after: eventID) {
-                    logger.warning("the door hook says the door stayed shut: annulling the grant", metadata: metadata)
-                } else {
-                    logger.warning("the door hook says the door stayed shut, but the door has stopped: the grant stands", metadata: metadata)
-                }
+                reports.doorStayedShut(after: eventID, said: "the door hook says the door stayed shut", logger: logger, metadata: metadata)
             case .timedOut:
                 logger.warning("the door hook ran out of time and was stopped: whether the door opened is unknown", metadata: metadata)
             case .failedToStart(let reason):
@@ -51,6 +47,18 @@ public struct DoorHookSink: VerdictSink {
         if !started {
             metrics?.doorHookSkipped()
             logger.warning("door hooks still running from earlier grants: this grant's hook was skipped", metadata: ["door.pass": "\(pass)"])
+        }
+    }
+}
+
+extension DoorReports {
+    /// The door (hook or sensor) says it stayed shut after the grant `eventID`: asks the door loop
+    /// to annul it, and says in the log which happened.
+    func doorStayedShut(after eventID: UUID?, said what: String, logger: Logger, metadata: Logger.Metadata) {
+        if let eventID, doorStayedShut(after: eventID) {
+            logger.warning("\(what): annulling the grant", metadata: metadata)
+        } else {
+            logger.warning("\(what), but the door has stopped: the grant stands", metadata: metadata)
         }
     }
 }

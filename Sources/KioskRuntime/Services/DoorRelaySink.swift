@@ -32,11 +32,7 @@ public struct DoorRelaySink: VerdictSink {
             case .opened, .pulsed:
                 logger.debug("door relay pulsed", metadata: metadata)
             case .stayedShut:
-                if let eventID, reports.doorStayedShut(after: eventID) {
-                    logger.warning("the door sensor never saw the door open: annulling the grant", metadata: metadata)
-                } else {
-                    logger.warning("the door sensor never saw the door open, but the door has stopped: the grant stands", metadata: metadata)
-                }
+                reports.doorStayedShut(after: eventID, said: "the door sensor never saw the door open", logger: logger, metadata: metadata)
             case .failed(let error):
                 metadata["door.error"] = "\(error)"
                 logger.error("the door relay failed", metadata: metadata)

@@ -4,6 +4,8 @@ import Foundation
 import KioskCore
 import KioskSimulation
 import Logging
+import ServiceLifecycle
+import ServiceLifecycleTestKit
 import Synchronization
 @testable import KioskRuntime
 
@@ -87,5 +89,22 @@ struct BlankCamera: FrameSource {
     mutating func nextFrame() throws(FrameSourceError) -> Frame? {
         count += 1
         return Frame(number: count, image: GrayImage(width: 64, height: 48, fill: 200))
+    }
+}
+
+extension KioskDaemonRuntime {
+    /// Runs the daemon's services until `condition` holds (polled; the suite's time limit bounds
+    /// the wait), then shuts them down by the graceful path and waits for the group to end.
+    func run(until condition: @escaping @Sendable () throws -> Bool) async throws {
+        let services = makeServices()
+        defer { services.shutdownExecutors() }
+        try await testGracefulShutdown { trigger in
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await services.group.run() }
+                while try !condition() { try await Task.sleep(for: .milliseconds(20)) }
+                trigger.triggerGracefulShutdown()
+                try await group.next()
+            }
+        }
     }
 }
