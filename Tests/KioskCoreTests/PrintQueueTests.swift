@@ -121,3 +121,54 @@ import Testing
         #expect(PrinterStatus(printer: 0x41, paper: 0x12) == nil, "not a status byte")
     }
 }
+
+/// A CUPS queue, on a scheduler of the test's own whose "printer" is a file: the job's state in
+/// CUPS stands in for DLE EOT.
+@Suite(.serialized, .timeLimit(.minutes(2)), .enabled(if: PrivateCUPS.unavailable == nil, "\(PrivateCUPS.unavailable ?? "")"))
+struct CupsPrinterTests {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("kioskd-cups-\(UUID().uuidString)")
+
+    func database(jobs count: Int) throws -> (KioskDatabase, [PrintJob]) {
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let database = try KioskDatabase.open(path: folder.appendingPathComponent("kiosk.sqlite").path).database
+        let jobs = (0..<count).map { index in
+            PrintJob(jobID: UUID(), passID: UUID(), token: Fixtures.passText(kind: .day), label: "1일권",
+                     createdAt: Date(timeIntervalSince1970: 1_795_000_000 + Double(index)))
+        }
+        try database.apply(SyncPage(cursor: "c", hasMore: false, tickets: [], keys: [],
+                                    store: StoreSettings(storeID: 3, name: "스터디카페", timeZone: "Asia/Seoul", closedHours: nil, seats: 9),
+                                    printJobs: jobs, serverTime: Date()))
+        return (database, jobs)
+    }
+
+    @Test func anEnabledQueuePrintsEachReceiptOnceAndItCountsWhenCUPSIsDone() throws {
+        let cups = try PrivateCUPS()
+        let (database, jobs) = try database(jobs: 2)
+        let printer = CupsPrinter(queue: cups.queue, server: cups.socket)
+        let report = try PrintQueue(database: database, printer: printer, timeout: .seconds(5)).printWaiting()
+        #expect(report.problem == nil, "\(report.problem.map { "\($0)" } ?? "") \(cups.log)")
+        #expect(report.printed == jobs.map(\.jobID))
+        #expect(PrintQueueTests.codes(in: cups.printed) == jobs.map(\.token), "each receipt reached the printer once, its QR readable")
+        #expect(try database.pendingPrintJobs().isEmpty && database.uncertainPrintJobs().isEmpty)
+    }
+
+    @Test func aPausedQueueKeepsThePassWaitingHere() throws {
+        let cups = try PrivateCUPS()
+        try cups.admin("/usr/sbin/cupsdisable", [cups.queue])
+        let (database, jobs) = try database(jobs: 1)
+        let report = try PrintQueue(database: database, printer: CupsPrinter(queue: cups.queue, server: cups.socket), timeout: .seconds(5)).printWaiting()
+        #expect(report.printed.isEmpty)
+        #expect(report.problem != nil)
+        #expect(try database.pendingPrintJobs().map(\.jobID) == [jobs[0].jobID], "not sent: waiting, not uncertain")
+        #expect(cups.printed.isEmpty)
+    }
+
+    @Test func aQueueThatDoesNotExistIsUnreachable() throws {
+        let cups = try PrivateCUPS()
+        let printer = CupsPrinter(queue: "no-such-queue", server: cups.socket)
+        #expect(throws: PrinterError.self) { try printer.status(timeout: .seconds(5)) }
+        do { _ = try printer.status(timeout: .seconds(5)) } catch {
+            guard case .unreachable = error else { Issue.record("\(error)"); return }
+        }
+    }
+}

@@ -46,6 +46,8 @@ public enum PrinterError: Error, Equatable, Sendable, CustomStringConvertible {
     case sendFailed(String)
     /// It answered, and cannot print now.
     case notReady(PrinterStatus)
+    /// A print server took the receipt and still holds it unprinted (a CUPS queue stopped).
+    case stillQueued(String)
 
     public var description: String {
         switch self {
@@ -53,6 +55,7 @@ public enum PrinterError: Error, Equatable, Sendable, CustomStringConvertible {
         case .noAnswer: "the printer did not answer its status (off, or not reading)"
         case .sendFailed(let reason): "the receipt was cut off while sending: \(reason)"
         case .notReady(let status): status.problem ?? "the printer is not ready"
+        case .stillQueued(let reason): "the print server still holds the receipt: \(reason)"
         }
     }
 }

@@ -95,14 +95,18 @@ public enum ConfigurationFile {
         }
     }
 
-    /// Why `output` names no printer (nil when it does): a device or file path, or tcp://HOST:PORT.
-    /// For `printer.output` and `kioskd print --output` alike.
+    /// Why `output` names no printer (nil when it does): a device or file path, tcp://HOST:PORT,
+    /// or cups:QUEUE. For `printer.output` and `kioskd print --output` alike.
     public static func printerOutputProblem(_ output: String) -> String? {
         if output.hasPrefix("tcp://") {
             return listenAddress(String(output.dropFirst(6))) == nil
                 ? "expected tcp://HOST:PORT, e.g. \"tcp://192.168.0.50:9100\", got \"\(output)\"" : nil
         }
-        return output.hasPrefix("/") ? nil : "expected a device or file path (/dev/usb/lp0) or tcp://HOST:PORT, got \"\(output)\""
+        if output.hasPrefix("cups:") {
+            return CupsPrinter.isQueueName(String(output.dropFirst(5)))
+                ? nil : "expected cups:QUEUE with the queue's name (lpstat -p lists them), got \"\(output)\""
+        }
+        return output.hasPrefix("/") ? nil : "expected a device or file path (/dev/usb/lp0), tcp://HOST:PORT or cups:QUEUE, got \"\(output)\""
     }
 
     /// "HOST:PORT" (the host may be an IPv6 address in brackets).

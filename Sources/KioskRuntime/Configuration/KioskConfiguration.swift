@@ -103,8 +103,9 @@ public struct KioskConfiguration: Sendable, Equatable {
     public var soundPlayer = "/usr/bin/aplay"
 
     // [printer]
-    /// `printer.output`: where receipts go — a device (`/dev/usb/lp0`), a file, or a network
-    /// printer `tcp://HOST:PORT` (raw, port 9100); nil for no printer (jobs wait in the cache).
+    /// `printer.output`: where receipts go — a device (`/dev/usb/lp0`), a file, a network
+    /// printer `tcp://HOST:PORT` (raw, port 9100), or a CUPS queue `cups:QUEUE`; nil for no
+    /// printer (jobs wait in the cache).
     public var printerOutput: String?
     /// `printer.paper`: 58 or 80 (mm).
     public var printerPaper = ESCPOS.PaperWidth.mm58
@@ -114,6 +115,7 @@ public struct KioskConfiguration: Sendable, Equatable {
     /// The printer `printer.output` names.
     public var receiptPrinter: (any ReceiptPrinter)? {
         guard let output = printerOutput else { return nil }
+        if output.hasPrefix("cups:") { return CupsPrinter(queue: String(output.dropFirst(5))) }
         if output.hasPrefix("tcp://"), let address = ConfigurationFile.listenAddress(String(output.dropFirst(6))) {
             return NetworkPrinter(host: address.host, port: address.port)
         }
