@@ -150,7 +150,7 @@ struct DemoOfflinePathTests {
         let verdicts = demo.stdout.split(separator: "\n").filter { $0.contains(" frame ") }.map(String.init)
         #expect(verdicts.count == 4, "\(demo.stdout)")
         #expect(verdicts.map { $0.hasSuffix("(server)") } == [true, false, false, true], "frozen: offline; thawed: online again\n\(demo.stdout)")
-        #expect(verdicts.map { $0.contains("ENTER") } == [true, true, false, false])
+        #expect(verdicts.map { $0.contains("ENTER") } == [true, true, false, false], "\(demo.stdout)")
         #expect(demo.stdout.contains("it has all 2 offline decision(s) after one sync"), "\(demo.stdout)")
         #expect(demo.stdout.contains("outbox now 0"), "\(demo.stdout)")
     }
