@@ -120,7 +120,8 @@ public struct KioskDaemonRuntime: Sendable {
                                metrics: metrics, executor: databaseExecutor, startup: startup, clock: clock, logger: logger)
         let printExecutor = ThreadExecutor(name: "kioskd.print")
         let print = printer.map { printer in
-            PrintService(queue: PrintQueue(database: database, printer: printer, paper: configuration.printerPaper, timeout: configuration.printerTimeout),
+            PrintService(queue: PrintQueue(database: database, printer: printer, paper: configuration.printerPaper, qr: configuration.printerQR,
+                                    timeout: configuration.printerTimeout),
                          interval: .seconds(5), state: state, executor: printExecutor, startup: startup, logger: logger)
         }
         let status = StatusService(database: database, state: state, metrics: metrics, breaker: breaker,

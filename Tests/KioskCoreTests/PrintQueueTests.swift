@@ -28,6 +28,30 @@ import Testing
         ESCPOS.rasters(in: bytes).flatMap { CascadeDecoder().decodeThoroughly($0).map(\.text) }
     }
 
+    /// `printer.qr = "native"`: the printer's own QR command, `GS ( k`, carrying the token
+    /// exactly (what the printer encodes), no raster, and the rest of the receipt unchanged.
+    @Test func theNativeQRCommandCarriesTheTokenForThePrinterToDraw() throws {
+        let (database, jobs) = try database(jobs: 2)
+        let output = folder.appendingPathComponent("native.bin").path
+        let report = try PrintQueue(database: database, printer: FilePrinter(path: output), paper: .mm80, qr: .native).printWaiting()
+        #expect(report.printed == jobs.map(\.jobID))
+        let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: output)))
+        #expect(ESCPOS.rasters(in: bytes).isEmpty, "no raster image")
+        let payloads = ESCPOS.nativeQRPayloads(in: bytes)
+        #expect(payloads.map { String(decoding: $0, as: UTF8.self) } == jobs.map(\.token))
+        // Drawn as the printer would (its stored data as a symbol), it reads back as the pass.
+        let drawn = try payloads.map { try QRMatrix(payload: $0).image(moduleSize: 4, quietZone: 4) }
+        #expect(drawn.flatMap { CascadeDecoder().decodeThoroughly($0).map(\.text) } == jobs.map(\.token))
+        // Model 2, error correction M, then print: the commands a GS ( k printer needs, in order.
+        let job = ESCPOS.nativeQR(Array("HELLO".utf8), dots: 6)
+        #expect(job == [0x1D, 0x28, 0x6B, 0x04, 0x00, 0x31, 0x41, 0x32, 0x00,
+                        0x1D, 0x28, 0x6B, 0x03, 0x00, 0x31, 0x43, 0x06,
+                        0x1D, 0x28, 0x6B, 0x03, 0x00, 0x31, 0x45, 0x31,
+                        0x1D, 0x28, 0x6B, 0x08, 0x00, 0x31, 0x50, 0x30] + Array("HELLO".utf8)
+                        + [0x1D, 0x28, 0x6B, 0x03, 0x00, 0x31, 0x51, 0x30])
+        #expect(bytes.firstRange(of: Array("No. \(Receipt.shortNumber(jobs[0].passID))".utf8)) != nil)
+    }
+
     @Test func aFileGetsEachReceiptOnceWithItsCode() throws {
         let (database, jobs) = try database(jobs: 2)
         let output = folder.appendingPathComponent("receipts.bin").path

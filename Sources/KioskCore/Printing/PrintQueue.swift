@@ -13,9 +13,12 @@ public struct PrintQueue: Sendable {
     public let database: KioskDatabase
     public let printer: any ReceiptPrinter
     public let paper: ESCPOS.PaperWidth
+    public let qr: ESCPOS.QRStyle
     public let timeout: Duration
 
-    public init(database: KioskDatabase, printer: any ReceiptPrinter, paper: ESCPOS.PaperWidth = .mm58, timeout: Duration = .seconds(2)) {
+    public init(database: KioskDatabase, printer: any ReceiptPrinter, paper: ESCPOS.PaperWidth = .mm58, qr: ESCPOS.QRStyle = .raster,
+                timeout: Duration = .seconds(2)) {
+        self.qr = qr
         self.database = database
         self.printer = printer
         self.paper = paper
@@ -55,7 +58,7 @@ public struct PrintQueue: Sendable {
                 return report
             }
             let bytes: [UInt8]
-            do { bytes = try Receipt.job(for: job, storeName: storeName, timeZone: timeZone, paper: paper) } catch {
+            do { bytes = try Receipt.job(for: job, storeName: storeName, timeZone: timeZone, paper: paper, qr: qr) } catch {
                 // A token too long for a QR code cannot come from our server; skip it loudly.
                 report.problem = .unreachable("job \(job.jobID): \(error)")
                 continue

@@ -7,7 +7,7 @@ import Foundation
 /// printers use for Hangul; ASCII is the same in it.
 public enum Receipt {
     public static func job(for job: PrintJob, storeName: String, timeZone: TimeZone, paper: ESCPOS.PaperWidth = .mm58,
-                           cut: Bool = true) throws(QRMatrix.EncodingError) -> [UInt8] {
+                           qr: ESCPOS.QRStyle = .raster, cut: Bool = true) throws(QRMatrix.EncodingError) -> [UInt8] {
         let matrix = try QRMatrix(text: job.token)
         var bytes = ESCPOS.initialize + ESCPOS.centre
         bytes += [0x1B, 0x45, 0x01] + text(storeName) + [0x0A] + [0x1B, 0x45, 0x00]  // ESC E: bold on, off
@@ -18,7 +18,10 @@ public enum Receipt {
         bytes += text("No. \(shortNumber(job.passID))") + [0x0A, 0x0A]
         let modulesWide = matrix.size + 8
         let dots = max(1, min(8, paper.rawValue / modulesWide))
-        bytes += ESCPOS.raster(matrix.image(moduleSize: dots, quietZone: 4))
+        switch qr {
+        case .raster: bytes += ESCPOS.raster(matrix.image(moduleSize: dots, quietZone: 4))
+        case .native: bytes += ESCPOS.nativeQR(Array(job.token.utf8), dots: dots)
+        }
         bytes += [0x0A] + text("입구 카메라에 이 코드를 보여 주세요") + [0x0A]
         bytes += text("Show this code to the camera at the door") + [0x0A]
         bytes += ESCPOS.feed

@@ -90,6 +90,43 @@ public enum ESCPOS {
         case mm80 = 576
     }
 
+    /// How a receipt carries its QR code: a `GS v 0` raster drawn by our renderer (every ESC/POS
+    /// printer prints it), or the printer's own QR command `GS ( k` (sharper and far fewer bytes,
+    /// on printers that have it: most Epson-compatible ones since the TM-T20).
+    public enum QRStyle: String, Sendable, CaseIterable {
+        case raster, native
+    }
+
+    /// `GS ( k`, function 165/167/169/180/181 of model 2: select the model, the module size
+    /// (`dots`, 1…16), error correction M, store `payload`, print it.
+    public static func nativeQR(_ payload: [UInt8], dots: Int) -> [UInt8] {
+        func command(_ function: UInt8, _ parameters: [UInt8]) -> [UInt8] {
+            let length = parameters.count + 2
+            return [0x1D, 0x28, 0x6B, UInt8(length & 0xFF), UInt8(length >> 8), 0x31, function] + parameters
+        }
+        return command(0x41, [0x32, 0x00])                      // model 2
+            + command(0x43, [UInt8(max(1, min(16, dots)))])     // module size
+            + command(0x45, [0x31])                             // error correction M
+            + command(0x50, [0x30] + payload)                   // store the data
+            + command(0x51, [0x30])                             // print the stored symbol
+    }
+
+    /// The payloads stored by `GS ( k` commands in a stream of jobs, in order: what a printer
+    /// with native QR would encode (for tests and `kioskd print --verify`).
+    public static func nativeQRPayloads(in bytes: [UInt8]) -> [[UInt8]] {
+        var payloads: [[UInt8]] = []
+        var index = 0
+        while index + 7 <= bytes.count {
+            guard bytes[index] == 0x1D, bytes[index + 1] == 0x28, bytes[index + 2] == 0x6B else { index += 1; continue }
+            let length = Int(bytes[index + 3]) | Int(bytes[index + 4]) << 8
+            let end = index + 5 + length
+            guard length >= 2, end <= bytes.count else { break }
+            if bytes[index + 5] == 0x31, bytes[index + 6] == 0x50, length >= 3 { payloads.append(Array(bytes[(index + 8)..<end])) }
+            index = end
+        }
+        return payloads
+    }
+
     /// `ESC @`: reset the printer to its defaults.
     static let initialize: [UInt8] = [0x1B, 0x40]
     /// `ESC a 1`: centre what follows.

@@ -115,7 +115,7 @@ extension Kioskd {
             let database = try state.openDatabase()
             let before = (try? Data(contentsOf: URL(fileURLWithPath: printer.name)).count) ?? 0
             let waiting = try database.pendingPrintJobs()
-            let report = try PrintQueue(database: database, printer: printer, paper: configuration.printerPaper,
+            let report = try PrintQueue(database: database, printer: printer, paper: configuration.printerPaper, qr: configuration.printerQR,
                                         timeout: configuration.printerTimeout).printWaiting()
             let labels = Dictionary(uniqueKeysWithValues: waiting.map { ($0.jobID, $0) })
             for id in report.printed {
@@ -131,8 +131,13 @@ extension Kioskd {
             if waiting.isEmpty { Output.line("nothing to print: no pass sold at the counter is waiting") }
             if verify {
                 let written = (try? [UInt8](Data(contentsOf: URL(fileURLWithPath: printer.name)))) ?? []
-                let receipts = ESCPOS.rasters(in: Array(written.dropFirst(before)))
-                for (index, image) in receipts.enumerated() {
+                let output = Array(written.dropFirst(before))
+                // A raster is decoded as the camera would; a native QR command is drawn as the printer
+                // would (the symbol for its stored data, by our renderer) and decoded the same way.
+                let images = ESCPOS.rasters(in: output) + ESCPOS.nativeQRPayloads(in: output).compactMap { payload in
+                    (try? QRMatrix(payload: payload)).map { $0.image(moduleSize: 4, quietZone: 4) }
+                }
+                for (index, image) in images.enumerated() {
                     let tokens = CascadeDecoder().decodeThoroughly(image).map(\.text)
                     let pass = tokens.first.flatMap { try? PassToken.parse(text: $0).token.passID.uuidString.lowercased() }
                     Output.line("receipt \(index + 1): its QR code reads back as " + (pass.map { "pass \($0)" } ?? "nothing: NOT READABLE"))

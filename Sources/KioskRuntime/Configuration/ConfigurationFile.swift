@@ -275,6 +275,11 @@ public enum ConfigurationFile {
                 default: throw Problem("expected 58 or 80 (mm)")
                 }
             },
+            "qr": { configuration, value throws(Problem) in
+                let name = try string(value)
+                guard let style = ESCPOS.QRStyle(rawValue: name) else { throw Problem("expected \"raster\" or \"native\", got \"\(name)\"") }
+                configuration.printerQR = style
+            },
             "timeout_ms": { configuration, value throws(Problem) in
                 configuration.printerTimeout = .milliseconds(try integer(value, in: 100...30_000))
             },

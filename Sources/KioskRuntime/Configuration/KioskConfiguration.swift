@@ -109,6 +109,9 @@ public struct KioskConfiguration: Sendable, Equatable {
     public var printerOutput: String?
     /// `printer.paper`: 58 or 80 (mm).
     public var printerPaper = ESCPOS.PaperWidth.mm58
+    /// `printer.qr`: "raster" (our renderer's image, every printer) or "native" (the printer's own
+    /// `GS ( k` QR command).
+    public var printerQR = ESCPOS.QRStyle.raster
     /// `printer.timeout_ms`: the longest a status read or a write waits.
     public var printerTimeout: Duration = .seconds(2)
 
@@ -222,6 +225,7 @@ extension KioskConfiguration {
             ("sound.player", soundPlayer),
             ("printer.output", printerOutput ?? "(none: passes sold at the counter wait in the cache)"),
             ("printer.paper", printerPaper == .mm58 ? "58" : "80"),
+            ("printer.qr", printerQR.rawValue),
             ("printer.timeout_ms", "\(Int(printerTimeout.inMilliseconds))"),
             ("log.level", logLevel.rawValue),
             ("metrics.enabled", "\(metricsEnabled)"),
