@@ -60,13 +60,9 @@ public final class KioskMetrics: DoorObserver, Sendable {
         circuitOpen = registry.makeGauge(descriptor: Self.name("circuit", "open", "1 while the door decides offline without asking the server."))
         annuls = registry.makeCounter(descriptor: Self.name("annuls", "total", "Grants reversed because the door reported it stayed shut."))
         let relayHelp = "Door relay pulses on grants, by what the door sensor saw (pulsed: no sensor)."
-        doorRelayResults = Dictionary(uniqueKeysWithValues: ["opened", "stayed_shut", "pulsed", "failed"].map { result in
-            (result, registry.makeCounter(descriptor: Self.name("door_relay", "total", relayHelp), labels: [("result", result)]))
-        })
+        doorRelayResults = Self.counters(registry, "door_relay", relayHelp, results: ["opened", "stayed_shut", "pulsed", "failed"])
         let hookHelp = "Door hooks run on grants, by the door's answer."
-        doorHookResults = Dictionary(uniqueKeysWithValues: ["opened", "stayed_shut", "timed_out", "failed", "skipped"].map { result in
-            (result, registry.makeCounter(descriptor: Self.name("door_hook", "total", hookHelp), labels: [("result", result)]))
-        })
+        doorHookResults = Self.counters(registry, "door_hook", hookHelp, results: ["opened", "stayed_shut", "timed_out", "failed", "skipped"])
     }
 
     func doorHook(_ result: DoorHook.Result) {
@@ -111,6 +107,13 @@ public final class KioskMetrics: DoorObserver, Sendable {
     }
 
     public func text() -> String { registry.emitToString() }
+
+    /// One `kioskd_<metric>_total{result=…}` series per result, all made at start.
+    static func counters(_ registry: PrometheusCollectorRegistry, _ metric: String, _ help: String, results: [String]) -> [String: Counter] {
+        Dictionary(uniqueKeysWithValues: results.map { result in
+            (result, registry.makeCounter(descriptor: name(metric, "total", help), labels: [("result", result)]))
+        })
+    }
 
     static func name(_ metric: String, _ unit: String, _ help: String) -> MetricNameDescriptor {
         MetricNameDescriptor(namespace: "kioskd", metricName: metric, unitName: unit, helpText: help)
