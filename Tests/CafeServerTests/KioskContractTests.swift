@@ -238,13 +238,14 @@ struct KioskContractTests {
             // What cannot be annulled is accepted (it leaves the kiosk's outbox) with a conflict, and changes nothing.
             let deny = KioskEvent(eventID: UUID(), passID: pass.ticketID, verdict: .deny(.alreadyInside), occurredAt: cafe.clock.now,
                                   decidedOffline: true, minutesCharged: nil)
-            let refused = [annul(entry, .enter), annul(UUID(), .enter), annul(deny.eventID, .enter)]
+            let refused = [annul(entry, .enter), annul(UUID(), .enter), annul(deny.eventID, .enter), annul(annulEntry.eventID, .enter)]
             let result = try await upload([deny] + refused)
             #expect(result.accepted == [deny.eventID] + refused.map(\.eventID))
             #expect(result.conflicts.map(\.eventID) == refused.map(\.eventID))
             #expect(result.conflicts[0].message.contains("annulled already"))
             #expect(result.conflicts[1].message.contains("has no event"))
             #expect(result.conflicts[2].message.contains("deny"))
+            #expect(result.conflicts[3].message.contains("itself an annul"), "an annul of an annul would undo the undo")
             now = try await state()
             #expect(now.inside && now.remainingMinutes == 600)
 

@@ -250,15 +250,16 @@ struct KioskService: Sendable {
         }
         struct Grant: Decodable {
             var storeId: Int64; var ticketId: String?; var verdict: String; var minutesCharged: Int64?
-            var annulledBy: String?; var ticketBefore: String?
+            var annulledBy: String?; var ticketBefore: String?; var annuls: String?
         }
         guard let grant = try await db.raw("""
-            SELECT store_id, ticket_id, verdict, minutes_charged, annulled_by, ticket_before FROM check_in_events
+            SELECT store_id, ticket_id, verdict, minutes_charged, annulled_by, ticket_before, annuls FROM check_in_events
             WHERE event_id = \(bind: grantID.uuidString)
             """).first(decoding: Grant.self, keyDecodingStrategy: .convertFromSnakeCase) else {
             return refused("the server has no event \(grantID)")
         }
         guard grant.storeId == Int64(device.storeID) else { return refused("event \(grantID) is another store's") }
+        guard grant.annuls == nil else { return refused("event \(grantID) is itself an annul: only a grant can be annulled") }
         let verdict: Verdict
         switch grant.verdict {
         case "enter": verdict = .enter
