@@ -51,6 +51,7 @@ public func buildRouter(configuration: ServerConfiguration, dependencies: CafeSe
     let orders = OrderService(database: database, gateway: dependencies.gateway, logger: logger)
     let owners = OwnerService(database: database, gateway: dependencies.gateway, kiosk: kiosk,
                               enrollmentCodeLifetime: configuration.enrollmentCodeLifetime, logger: logger)
+    let refunds = RefundService(database: database, gateway: dependencies.gateway, logger: logger)
 
     let router = Router(context: CafeRequestContext.self)
     router.add(middleware: MetricsMiddleware())
@@ -63,6 +64,7 @@ public func buildRouter(configuration: ServerConfiguration, dependencies: CafeSe
     AccountRoutes(service: accounts, now: now).add(to: api)
     OrderRoutes(service: orders, now: now).add(to: api)
     OwnerRoutes(service: owners, now: now).add(to: api)
+    api.addRoutes(RefundRoutes(service: refunds, owners: owners, now: now).collection)
     return router
 }
 

@@ -13,13 +13,16 @@ public final class FakeBootPay: Sendable {
         public var receiptID: String
         public var orderID: String
         public var price: Int
-        /// 1 paid (결제완료), 0 waiting, 20 cancelled.
+        /// 1 paid (결제완료), 0 waiting, 20 cancelled (all of it).
         public var status: Int
-        public init(receiptID: String, orderID: String, price: Int, status: Int = 1) {
+        /// Won cancelled so far; partial cancels add up until the whole price is.
+        public var cancelledPrice: Int
+        public init(receiptID: String, orderID: String, price: Int, status: Int = 1, cancelledPrice: Int = 0) {
             self.receiptID = receiptID
             self.orderID = orderID
             self.price = price
             self.status = status
+            self.cancelledPrice = cancelledPrice
         }
     }
 
@@ -36,6 +39,11 @@ public final class FakeBootPay: Sendable {
         case serverError
         /// Every call waits this long before answering (a gateway that hangs).
         case delay(Duration)
+        /// Cancels are refused (`RECEIPT_CANCEL_NOT_ALLOWED`); lookups answer.
+        case refuseCancel
+        /// A cancel is applied, then its answer is lost: the caller times out (a retry must see
+        /// the money went back, and not cancel twice).
+        case loseCancelAnswer(Duration)
     }
 
     private struct State {
@@ -104,6 +112,7 @@ public final class FakeBootPay: Sendable {
             }
             return Self.respond(200, [
                 "receipt_id": receipt.receiptID, "order_id": receipt.orderID, "price": receipt.price, "status": receipt.status,
+                "cancelled_price": receipt.cancelledPrice,
                 "method": "카드", "pg": "nicepay", "purchased_at": Date().formatted(.iso8601),
             ])
         }
@@ -111,19 +120,31 @@ public final class FakeBootPay: Sendable {
             try await self.applyFault()
             guard self.authorised(request) else { return Self.error(401, "TOKEN_INVALID", "bearer token missing or unknown") }
             let body = try await Self.json(request, context)
-            guard let id = body["receipt_id"] as? String, let price = (body["cancel_price"] as? NSNumber)?.intValue else {
-                return Self.error(400, "INVALID_PARAMETER", "receipt_id and cancel_price are required")
+            guard let id = body["receipt_id"] as? String, let price = (body["cancel_price"] as? NSNumber)?.intValue, price > 0 else {
+                return Self.error(400, "INVALID_PARAMETER", "receipt_id and a positive cancel_price are required")
+            }
+            if case .refuseCancel = self.state.withLock({ $0.fault }) {
+                return Self.error(400, "RECEIPT_CANCEL_NOT_ALLOWED", "the card company refused the cancel")
             }
             let message = body["cancel_message"] as? String ?? ""
-            let outcome = self.state.withLock { state -> Receipt? in
-                guard var receipt = state.receipts[id], receipt.status == 1 else { return nil }
-                receipt.status = 20
+            enum Outcome { case done(Receipt), notPaid, exceeds(Int) }
+            let outcome = self.state.withLock { state -> Outcome in
+                guard var receipt = state.receipts[id], receipt.status == 1 else { return .notPaid }
+                guard receipt.cancelledPrice + price <= receipt.price else { return .exceeds(receipt.price - receipt.cancelledPrice) }
+                receipt.cancelledPrice += price
+                if receipt.cancelledPrice == receipt.price { receipt.status = 20 }
                 state.receipts[id] = receipt
                 state.cancellations.append(Cancellation(receiptID: id, price: price, message: message))
-                return receipt
+                return .done(receipt)
             }
-            guard let outcome else { return Self.error(400, "RECEIPT_CANCEL_NOT_ALLOWED", "receipt \(id) is not a paid receipt") }
-            return Self.respond(200, ["receipt_id": outcome.receiptID, "order_id": outcome.orderID, "cancelled_price": price, "status": 20])
+            switch outcome {
+            case .notPaid: return Self.error(400, "RECEIPT_CANCEL_NOT_ALLOWED", "receipt \(id) is not a paid receipt")
+            case .exceeds(let left): return Self.error(400, "RECEIPT_CANCEL_PRICE_EXCEEDED", "only \(left) won are left to cancel")
+            case .done(let receipt):
+                if case .loseCancelAnswer(let duration) = self.state.withLock({ $0.fault }) { try await Task.sleep(for: duration) }
+                return Self.respond(200, ["receipt_id": receipt.receiptID, "order_id": receipt.orderID, "cancelled_price": price,
+                                          "status": receipt.status])
+            }
         }
         return router
     }
@@ -139,6 +160,7 @@ public final class FakeBootPay: Sendable {
         case .none: return
         case .serverError: throw HTTPError(.internalServerError)
         case .delay(let duration): try await Task.sleep(for: duration)
+        case .refuseCancel, .loseCancelAnswer: return
         }
     }
 

@@ -78,8 +78,11 @@ public struct AdminTasks: Sendable {
         return (sale.ticket.ticketID, sale.ticket.token, sale.printJob.jobID)
     }
 
-    public func refund(ticket: UUID, store: UInt32) async throws {
-        _ = try await owners.refund(ticket: ticket, store: store, now: Date())
+    /// Refunds by the store's policy; returns the amount given back (won).
+    @discardableResult
+    public func refund(ticket: UUID, store: UInt32) async throws -> Int {
+        let refunds = RefundService(database: database, gateway: CafeServerSetup.gateway(configuration, logger: logger), logger: logger)
+        return try await refunds.refund(ticket: ticket, store: store, account: nil, by: .admin, expectedAmount: nil, now: Date()).amount
     }
 
     public func rotateKey(store: UInt32) async throws -> KeyID {

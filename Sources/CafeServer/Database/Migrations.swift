@@ -186,6 +186,45 @@ enum Migrations {
             "ALTER TABLE check_in_events ADD COLUMN annulled_by TEXT",
             "ALTER TABLE check_in_events ADD COLUMN ticket_before TEXT",
         ]),
+        // Refunds by the store's policy: the policy (JSON), one refund per ticket with the amount
+        // quoted and frozen, and its payouts — one per sale, a gateway receipt's partial cancel
+        // or cash at the counter — each done once (`cancelled_before`: what the receipt had
+        // cancelled before ours, so a retry after a lost answer sees it went through).
+        Step(version: "004_refunds", statements: [
+            """
+            CREATE TABLE refund_policies (
+                store_id BIGINT PRIMARY KEY REFERENCES stores(id),
+                policy TEXT NOT NULL,
+                updated_at BIGINT NOT NULL)
+            """,
+            """
+            CREATE TABLE refunds (
+                id TEXT PRIMARY KEY,
+                store_id BIGINT NOT NULL REFERENCES stores(id),
+                ticket_id TEXT NOT NULL UNIQUE REFERENCES tickets(id),
+                amount BIGINT NOT NULL,
+                quote TEXT NOT NULL,
+                state TEXT NOT NULL,
+                requested_by TEXT NOT NULL,
+                account_id TEXT,
+                claimed_until BIGINT,
+                last_error TEXT,
+                created_at BIGINT NOT NULL,
+                completed_at BIGINT)
+            """,
+            "CREATE INDEX refunds_state ON refunds(store_id, state)",
+            """
+            CREATE TABLE refund_payouts (
+                refund_id TEXT NOT NULL REFERENCES refunds(id),
+                sale_id TEXT NOT NULL REFERENCES sales(id),
+                receipt_id TEXT,
+                amount BIGINT NOT NULL,
+                cancelled_before BIGINT,
+                done_at BIGINT,
+                PRIMARY KEY (refund_id, sale_id))
+            """,
+            "ALTER TABLE sales ADD COLUMN refund_amount BIGINT",
+        ]),
     ]
 
     /// Applies the steps not yet recorded, each in its own transaction. Safe to run by several

@@ -40,9 +40,11 @@ public struct OrderView: Codable, Sendable, ResponseEncodable {
     public var receiptID: String?
     public var failure: String?
     public var ticket: TicketView?
+    /// The store's refund terms, shown before paying.
+    public var refundTerms: RefundTermsView
     enum CodingKeys: String, CodingKey {
         case orderID = "order_id", storeID = "store_id", productCode = "product_code", price, status
-        case receiptID = "receipt_id", failure, ticket
+        case receiptID = "receipt_id", failure, ticket, refundTerms = "refund_terms"
     }
 }
 
@@ -178,7 +180,7 @@ struct OrderService: Sendable {
         let ticket = try await row.ticketId.flatMap(UUID.init(uuidString:)).asyncMap { try await Tickets.find($0, in: db) } ?? nil
         return OrderView(orderID: id, storeID: UInt32(row.storeId), productCode: row.productCode, price: Int(row.price),
                          status: OrderStatus(rawValue: row.status) ?? .failed, receiptID: row.receiptId, failure: row.failure,
-                         ticket: ticket?.view)
+                         ticket: ticket?.view, refundTerms: RefundTermsView(try await RefundService.policy(store: UInt32(row.storeId), in: db)))
     }
 }
 

@@ -12,6 +12,8 @@ public struct GatewayReceipt: Sendable, Equatable {
     public var orderID: String
     public var price: Int
     public var status: Int
+    /// Won cancelled from this receipt so far (BootPay's `cancelled_price`; partial cancels add up).
+    public var cancelledPrice: Int = 0
 
     /// BootPay's receipt status for a completed payment (결제완료).
     public static let paid = 1
@@ -37,6 +39,7 @@ public enum PaymentGatewayError: Error, Equatable, CustomStringConvertible {
 /// What the server needs of a payment gateway: look a receipt up, cancel it.
 public protocol PaymentGateway: Sendable {
     func receipt(_ receiptID: String) async throws(PaymentGatewayError) -> GatewayReceipt
+    /// Cancels `price` won of the receipt (less than its price: a partial cancel).
     func cancel(_ receiptID: String, price: Int, reason: String) async throws(PaymentGatewayError)
 }
 
@@ -79,7 +82,8 @@ public final class BootPayClient: PaymentGateway {
         guard let orderID = json["order_id"] as? String, let price = (json["price"] as? NSNumber)?.intValue,
               let status = (json["status"] as? NSNumber)?.intValue
         else { throw .unreachable("receipt \(receiptID): missing order_id, price or status") }
-        return GatewayReceipt(receiptID: (json["receipt_id"] as? String) ?? receiptID, orderID: orderID, price: price, status: status)
+        return GatewayReceipt(receiptID: (json["receipt_id"] as? String) ?? receiptID, orderID: orderID, price: price, status: status,
+                              cancelledPrice: (json["cancelled_price"] as? NSNumber)?.intValue ?? 0)
     }
 
     public func cancel(_ receiptID: String, price: Int, reason: String) async throws(PaymentGatewayError) {

@@ -56,11 +56,14 @@ public struct SalesReport: Codable, Sendable, Equatable {
     public var from: Date
     public var to: Date
     public var sold: Int
+    /// Sales refunded (whatever the amount given back).
     public var refunded: Int
+    /// Won given back by refunds.
+    public var refundedAmount: Int
     /// Won, refunds deducted.
     public var revenue: Int
     public var lines: [Line]
-    enum CodingKeys: String, CodingKey { case storeID = "store_id", from, to, sold, refunded, revenue, lines }
+    enum CodingKeys: String, CodingKey { case storeID = "store_id", from, to, sold, refunded, refundedAmount = "refunded_amount", revenue, lines }
 }
 
 /// What owners do: stores, enrolment codes and devices, counter sales, refunds, conflicts,
@@ -76,6 +79,14 @@ struct OwnerService: Sendable {
         guard caller.role == .owner else { throw APIFailure.forbidden("owners only") }
         let owns = try await database.read { db in try await Stores.isOwner(caller.id, of: store, in: db) }
         guard owns else { throw APIFailure.forbidden("you do not own store \(store)") }
+    }
+
+    /// The `:store_id` of the path, once the caller is checked to own it.
+    func owned(_ context: CafeRequestContext) async throws -> UInt32 {
+        let caller = try context.requireAccount()
+        let store = try context.storeParameter()
+        try await requireOwner(caller, store: store)
+        return store
     }
 
     func devices(store: UInt32) async throws -> [DeviceView] {
@@ -115,36 +126,6 @@ struct OwnerService: Sendable {
         }
     }
 
-    /// Refund: the gateway cancels the payment (app sales), the sale and order are marked, the
-    /// ticket is refunded — denied at the door online at once, offline from the kiosks' next sync.
-    func refund(ticket ticketID: UUID, store: UInt32, now: Date) async throws -> TicketView {
-        struct Sale: Decodable { var id: String; var orderId: String?; var price: Int64; var state: String; var receiptId: String? }
-        let sale = try await database.read { db -> Sale? in
-            guard let ticket = try await Tickets.find(ticketID, in: db), ticket.storeId == Int64(store) else { throw APIFailure.notFound("ticket \(ticketID)") }
-            return try await db.raw("""
-                SELECT sales.id, sales.order_id, sales.price, sales.state, orders.receipt_id FROM sales
-                LEFT JOIN orders ON orders.id = sales.order_id
-                WHERE sales.ticket_id = \(bind: ticketID.uuidString) AND sales.state = 'sale' ORDER BY sales.paid_at DESC LIMIT 1
-                """).first(decoding: Sale.self, keyDecodingStrategy: .convertFromSnakeCase)
-        }
-        if let receipt = sale?.receiptId {
-            guard let gateway else { throw APIFailure(.serviceUnavailable, "gateway_not_configured", "cannot cancel the payment: no gateway configured") }
-            do { try await gateway.cancel(receipt, price: Int(sale!.price), reason: "refund by the store") } catch {
-                throw APIFailure(.badGateway, "gateway_unavailable", "the gateway did not cancel the payment (\(error)); nothing was changed")
-            }
-        }
-        return try await database.transaction { db in
-            if let sale {
-                try await db.raw("UPDATE sales SET state = 'refunded', refunded_at = \(bind: DBTime.millis(now)) WHERE id = \(bind: sale.id)").run()
-                if let order = sale.orderId {
-                    try await db.raw("UPDATE orders SET status = 'refunded', updated_at = \(bind: DBTime.millis(now)) WHERE id = \(bind: order)").run()
-                }
-            }
-            try await Tickets.setStatus(.refunded, of: ticketID, store: store, now: now, in: db)
-            return try await Tickets.find(ticketID, in: db)!.view
-        }
-    }
-
     func conflicts(store: UInt32) async throws -> [ConflictView] {
         struct Row: Decodable { var eventId: String; var deviceId: String; var ticketId: String?; var occurredAt: Int64; var conflictReason: String?; var conflictMessage: String? }
         return try await database.read { db in
@@ -160,24 +141,27 @@ struct OwnerService: Sendable {
     }
 
     func sales(store: UInt32, from: Date, to: Date) async throws -> SalesReport {
-        struct Row: Decodable { var productCode: String; var state: String; var price: Int64 }
+        struct Row: Decodable { var productCode: String; var state: String; var price: Int64; var refundAmount: Int64? }
         let rows = try await database.read { db in
             try await db.raw("""
-                SELECT product_code, state, price FROM sales
+                SELECT product_code, state, price, refund_amount FROM sales
                 WHERE store_id = \(bind: Int64(store)) AND paid_at >= \(bind: DBTime.millis(from)) AND paid_at < \(bind: DBTime.millis(to))
                 """).all(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase)
         }
         var lines: [String: SalesReport.Line] = [:]
-        var sold = 0, refunded = 0, revenue = 0
+        var sold = 0, refunded = 0, revenue = 0, refundedAmount = 0
         for row in rows {
-            if row.state == "refunded" { refunded += 1; continue }
-            sold += 1
-            revenue += Int(row.price)
-            lines[row.productCode, default: .init(productCode: row.productCode, count: 0, revenue: 0)].count += 1
-            lines[row.productCode]!.revenue += Int(row.price)
+            // A refund gives back what the policy allowed (all of it before a policy existed).
+            let back = row.state == "refunded" ? Int(row.refundAmount ?? row.price) : 0
+            if row.state == "refunded" { refunded += 1 } else { sold += 1 }
+            refundedAmount += back
+            let net = Int(row.price) - back
+            revenue += net
+            lines[row.productCode, default: .init(productCode: row.productCode, count: 0, revenue: 0)].count += row.state == "refunded" ? 0 : 1
+            lines[row.productCode]!.revenue += net
         }
-        return SalesReport(storeID: store, from: from, to: to, sold: sold, refunded: refunded, revenue: revenue,
-                           lines: lines.values.sorted { $0.productCode < $1.productCode })
+        return SalesReport(storeID: store, from: from, to: to, sold: sold, refunded: refunded, refundedAmount: refundedAmount, revenue: revenue,
+                           lines: lines.values.filter { $0.count > 0 || $0.revenue != 0 }.sorted { $0.productCode < $1.productCode })
     }
 }
 
@@ -243,10 +227,6 @@ struct OwnerRoutes {
             let body = try await request.decodeBody(CounterSaleRequest.self, context: context)
             return try WireResponse.json(try await service.counterSale(body, store: store, now: now()), status: .created)
         }
-        router.post("stores/:store_id/tickets/:ticket_id/refund") { _, context -> Response in
-            let store = try await owned(context)
-            return try WireResponse.json(try await service.refund(ticket: try context.uuidParameter("ticket_id"), store: store, now: now()))
-        }
         router.get("stores/:store_id/conflicts") { _, context -> Response in
             let store = try await owned(context)
             return try WireResponse.json(["conflicts": try await service.conflicts(store: store)])
@@ -274,10 +254,7 @@ struct OwnerRoutes {
     }
 
     private func owned(_ context: CafeRequestContext) async throws -> UInt32 {
-        let caller = try context.requireAccount()
-        let store = try context.storeParameter()
-        try await service.requireOwner(caller, store: store)
-        return store
+        try await service.owned(context)
     }
 
     static func date(_ text: String) throws -> Date {

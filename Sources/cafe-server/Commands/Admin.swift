@@ -179,7 +179,9 @@ struct Admin: AsyncParsableCommand {
     }
 
     struct Refund: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Refund a ticket: the payment is cancelled and the pass denied at the door.")
+        static let configuration = CommandConfiguration(
+            abstract: "Refund a ticket by the store's refund policy: the quoted amount is cancelled at the gateway, the pass denied at the door.",
+            discussion: "The amount follows the store's policy (see GET /stores/{id}/refund-policy); a pass sold at the counter is paid back in cash by the staff.")
         @OptionGroup var options: ServerOptions
         @Option(help: "The store number.") var store: UInt32
         @Argument(help: "The ticket id.") var ticket: String
@@ -187,10 +189,10 @@ struct Admin: AsyncParsableCommand {
         func run() async throws {
             guard let id = UUID(uuidString: ticket) else { throw ValidationError("\(ticket) is not a ticket id") }
             let store = self.store
-            try await options.withAdmin { admin in
+            let amount = try await options.withAdmin { admin in
                 try await admin.refund(ticket: id, store: store)
             }
-            print("ticket \(id) refunded")
+            print("ticket \(id) refunded: \(amount) won back")
         }
     }
 
