@@ -49,6 +49,10 @@ public struct TestCafe: Sendable {
     public let storeID: UInt32
     public let ownerToken: String
     public let backend: TestBackend
+    /// The scheduled jobs on the test clock; tests run them with `jobs.runOnce()`.
+    public let jobs: CafeJobs
+    /// Where the database is, for a second handle on it (a second "instance").
+    public let location: DatabaseLocation
 
     public static let ownerLogin = "owner"
     public static let ownerPassword = "owner-password"
@@ -84,7 +88,8 @@ public struct TestCafe: Sendable {
         let clock = TestClock(start)
         let now: @Sendable () -> Date
         if realClock { now = { Date() } } else { now = { clock.now } }
-        let setup = Setup(backend: backend, database: database, fake: fake, clock: clock, now: now, logger: logger, closedHours: closedHours)
+        let setup = Setup(backend: backend, database: database, location: location, fake: fake, clock: clock, now: now, logger: logger,
+                          closedHours: closedHours)
         do {
             let result: T = try await database.withService { try await setup.serve(body) }
             await database.close()
@@ -99,6 +104,7 @@ public struct TestCafe: Sendable {
     struct Setup: Sendable {
         let backend: TestBackend
         let database: ServerDatabase
+        let location: DatabaseLocation
         let fake: FakeBootPay
         let clock: TestClock
         let now: @Sendable () -> Date
@@ -143,7 +149,8 @@ public struct TestCafe: Sendable {
                                                 json: ["login": TestCafe.ownerLogin, "password": TestCafe.ownerPassword])
             guard let token = login.object["access_token"] as? String else { throw TestCafeError("owner login failed: \(login)") }
             return TestCafe(baseURL: baseURL, gateway: fake, clock: clock, database: database, storeID: storeID,
-                            ownerToken: token, backend: backend)
+                            ownerToken: token, backend: backend, jobs: CafeJobs(database: database, now: now, logger: logger),
+                            location: location)
         }
     }
 

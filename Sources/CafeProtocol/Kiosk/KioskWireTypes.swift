@@ -97,17 +97,24 @@ public struct StoreSettings: Codable, Equatable, Sendable {
     /// When no one may enter (many study cafes: 02:00–05:00); nil when open around the clock.
     public var closedHours: LocalTimeRange?
     public var seats: Int
+    /// The longest visit (minutes) before the server closes it as a forgotten exit, charging a
+    /// time pass at most that long; nil: `defaultMaxVisitMinutes`.
+    public var maxVisitMinutes: Int?
 
-    public init(storeID: UInt32, name: String, timeZone: String, closedHours: LocalTimeRange?, seats: Int) {
+    /// Twelve hours: a long day of study, and no absurd bill the next morning.
+    public static let defaultMaxVisitMinutes = 12 * 60
+
+    public init(storeID: UInt32, name: String, timeZone: String, closedHours: LocalTimeRange?, seats: Int, maxVisitMinutes: Int? = nil) {
         self.storeID = storeID
         self.name = name
         self.timeZone = timeZone
         self.closedHours = closedHours
         self.seats = seats
+        self.maxVisitMinutes = maxVisitMinutes
     }
 
     enum CodingKeys: String, CodingKey {
-        case storeID = "store_id", name, timeZone = "time_zone", closedHours = "closed_hours", seats
+        case storeID = "store_id", name, timeZone = "time_zone", closedHours = "closed_hours", seats, maxVisitMinutes = "max_visit_minutes"
     }
 }
 

@@ -225,6 +225,14 @@ enum Migrations {
             """,
             "ALTER TABLE sales ADD COLUMN refund_amount BIGINT",
         ]),
+        // Scheduled jobs: the longest visit before a forgotten exit is closed by the server
+        // (NULL: the default), the server's own "device" per store that records those exits
+        // (kind 'server', never authenticates), and the index the every-minute scan reads.
+        Step(version: "005_jobs", statements: [
+            "ALTER TABLE stores ADD COLUMN max_visit_minutes BIGINT",
+            "ALTER TABLE devices ADD COLUMN kind TEXT NOT NULL DEFAULT 'kiosk'",
+            "CREATE INDEX tickets_inside ON tickets(inside, store_id)",
+        ]),
     ]
 
     /// Applies the steps not yet recorded, each in its own transaction. Safe to run by several

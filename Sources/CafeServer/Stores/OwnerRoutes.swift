@@ -92,7 +92,7 @@ struct OwnerService: Sendable {
     func devices(store: UInt32) async throws -> [DeviceView] {
         struct Row: Decodable { var id: String; var name: String; var enrolledAt: Int64; var lastSeenAt: Int64?; var revokedAt: Int64? }
         return try await database.read { db in
-            try await db.raw("SELECT id, name, enrolled_at, last_seen_at, revoked_at FROM devices WHERE store_id = \(bind: Int64(store)) ORDER BY enrolled_at")
+            try await db.raw("SELECT id, name, enrolled_at, last_seen_at, revoked_at FROM devices WHERE store_id = \(bind: Int64(store)) AND kind = 'kiosk' ORDER BY enrolled_at")
                 .all(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase).map {
                     DeviceView(deviceID: UUID(uuidString: $0.id)!, name: $0.name, enrolledAt: DBTime.date($0.enrolledAt),
                                lastSeenAt: $0.lastSeenAt.map(DBTime.date), revoked: $0.revokedAt != nil)

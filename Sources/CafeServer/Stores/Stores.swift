@@ -12,11 +12,12 @@ struct StoreRow: Codable, Sendable {
     var closedStart: Int64?
     var closedEnd: Int64?
     var seats: Int64
+    var maxVisitMinutes: Int64?
 
     var settings: StoreSettings {
         StoreSettings(storeID: UInt32(id), name: name, timeZone: timeZone,
                       closedHours: closedStart.flatMap { start in closedEnd.map { LocalTimeRange(startMinute: Int(start), endMinute: Int($0)) } },
-                      seats: Int(seats))
+                      seats: Int(seats), maxVisitMinutes: maxVisitMinutes.map(Int.init))
     }
 }
 
@@ -28,6 +29,9 @@ extension StoreSettings {
         guard (1...100).contains(name.count) else { throw APIFailure.invalid("name must be 1 to 100 characters") }
         guard TimeZone(identifier: timeZone) != nil else { throw APIFailure.invalid("unknown time zone \(timeZone) (use an IANA name such as Asia/Seoul)") }
         guard (0...10_000).contains(seats) else { throw APIFailure.invalid("seats must be 0 to 10000") }
+        if let minutes = maxVisitMinutes, !(30...2_880).contains(minutes) {
+            throw APIFailure.invalid("max_visit_minutes must be 30 to 2880 (two days)")
+        }
         if let closed = closedHours, closed.startMinute == closed.endMinute {
             throw APIFailure.invalid("closed_hours must not start and end at the same minute")
         }
@@ -36,7 +40,7 @@ extension StoreSettings {
 }
 
 enum Stores {
-    static let columns = "id, name, time_zone, closed_start, closed_end, seats"
+    static let columns = "id, name, time_zone, closed_start, closed_end, seats, max_visit_minutes"
 
     static func find(_ id: UInt32, in db: any SQLDatabase) async throws -> StoreRow? {
         try await db.raw("SELECT \(unsafeRaw: columns) FROM stores WHERE id = \(bind: Int64(id))")
@@ -60,10 +64,10 @@ enum Stores {
             throw APIFailure.conflict("store_exists", "store \(input.storeID) exists already")
         }
         try await db.raw("""
-            INSERT INTO stores (id, name, time_zone, closed_start, closed_end, seats, revision, created_at)
+            INSERT INTO stores (id, name, time_zone, closed_start, closed_end, seats, max_visit_minutes, revision, created_at)
             VALUES (\(bind: Int64(input.storeID)), \(bind: input.name), \(bind: input.timeZone),
                     \(bind: input.closedHours.map { Int64($0.startMinute) }), \(bind: input.closedHours.map { Int64($0.endMinute) }),
-                    \(bind: Int64(input.seats)), 0, \(bind: DBTime.millis(now)))
+                    \(bind: Int64(input.seats)), \(bind: input.maxVisitMinutes.map(Int64.init)), 0, \(bind: DBTime.millis(now)))
             """).run()
         if let owner {
             try await db.raw("INSERT INTO store_owners (store_id, account_id) VALUES (\(bind: Int64(input.storeID)), \(bind: owner.uuidString))").run()
@@ -78,7 +82,8 @@ enum Stores {
         try await db.raw("""
             UPDATE stores SET name = \(bind: input.name), time_zone = \(bind: input.timeZone),
                 closed_start = \(bind: input.closedHours.map { Int64($0.startMinute) }),
-                closed_end = \(bind: input.closedHours.map { Int64($0.endMinute) }), seats = \(bind: Int64(input.seats))
+                closed_end = \(bind: input.closedHours.map { Int64($0.endMinute) }), seats = \(bind: Int64(input.seats)),
+                max_visit_minutes = \(bind: input.maxVisitMinutes.map(Int64.init))
             WHERE id = \(bind: Int64(input.storeID))
             """).run()
         return try await require(input.storeID, in: db)

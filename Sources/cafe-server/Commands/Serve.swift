@@ -6,6 +6,7 @@ import Logging
 import Metrics
 import Prometheus
 import ServiceLifecycle
+import UnixSignals
 
 extension CafeServerCommand {
     struct Serve: AsyncParsableCommand {
@@ -28,8 +29,16 @@ extension CafeServerCommand {
         @Option(name: .long, help: "Port to listen on (0: any free port, printed at start). Env: CAFE_PORT.")
         var port: Int?
 
+        @Option(name: .long, help: ArgumentHelp(
+            "Seconds between runs of the scheduled jobs (auto-exit); 0 turns them off on this instance. Env: CAFE_JOBS_INTERVAL. Default 60.",
+            discussion: "Several instances on one PostgreSQL may all run them: each exit is done by one instance."))
+        var jobsInterval: Double?
+
         func validate() throws {
             if let port, !(0...65535).contains(port) { throw ValidationError("--port must be 0 to 65535") }
+            if let jobsInterval, !(jobsInterval == 0 || (0.1...3600).contains(jobsInterval)) {
+                throw ValidationError("--jobs-interval must be 0 (off) or 0.1 to 3600 seconds")
+            }
         }
 
         func run() async throws {
@@ -61,7 +70,16 @@ extension CafeServerCommand {
                     // One line on stdout that scripts (and the demo) wait for.
                     FileHandle.standardOutput.write(Data("cafe-server listening on http://\(frozen.host):\(port)\n".utf8))
                 }
-                try await app.runService()
+                let interval = jobsInterval ?? env["CAFE_JOBS_INTERVAL"].flatMap(Double.init) ?? 60
+                var services: [any Service] = [app]
+                if interval > 0 {
+                    services.append(CafeJobs(database: database, interval: .milliseconds(Int64(interval * 1000)), logger: logger))
+                } else {
+                    logger.notice("scheduled jobs are off on this instance (--jobs-interval 0)")
+                }
+                let group = ServiceGroup(configuration: .init(
+                    services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+                try await group.run()
             }
             await database.close()
         }

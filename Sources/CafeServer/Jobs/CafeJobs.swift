@@ -1,0 +1,58 @@
+import CafeProtocol
+import Foundation
+import Logging
+import Metrics
+import ServiceLifecycle
+
+/// What one run of the jobs did.
+public struct JobReport: Sendable, Equatable {
+    public var autoExits: Int
+}
+
+/// The server's scheduled work, a service beside the HTTP app in one `ServiceGroup`: every
+/// `interval` it runs each job once. Several instances on one PostgreSQL may run it at the same
+/// time; each job is written so one instance does each piece of work (see `AutoExitJob`). A run
+/// that fails is logged and the next one tries again; shutdown waits for no sleeping timer.
+public struct CafeJobs: Service {
+    let autoExit: AutoExitJob
+    let interval: Duration
+    let now: @Sendable () -> Date
+    let logger: Logger
+    private let exits = Counter(label: "cafe_auto_exits_total")
+    private let failures = Counter(label: "cafe_job_failures_total")
+
+    public init(database: ServerDatabase, interval: Duration = .seconds(60), now: @escaping @Sendable () -> Date = { Date() }, logger: Logger) {
+        autoExit = AutoExitJob(database: database, rules: CheckInRules(), logger: logger)
+        self.interval = interval
+        self.now = now
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        logger.info("scheduled jobs running", metadata: ["jobs.interval": "\(interval)"])
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            do {
+                _ = try await runOnce()
+            } catch {
+                failures.increment()
+                logger.error("scheduled jobs failed; trying again next run", metadata: ["error": "\(error)"])
+            }
+            do {
+                try await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+            } catch {
+                return   // shutting down (or cancelled) while waiting: nothing is half-done
+            }
+        }
+    }
+
+    /// One run of every job now (the service's tick; tests and `cafe-server admin run-jobs`).
+    @discardableResult
+    public func runOnce() async throws -> JobReport {
+        let exited = try await autoExit.run(now: now())
+        if exited > 0 {
+            exits.increment(by: exited)
+            logger.notice("auto-exited holders whose time was up", metadata: ["auto_exit.count": "\(exited)"])
+        }
+        return JobReport(autoExits: exited)
+    }
+}
