@@ -167,6 +167,9 @@ public struct TestCafe: Sendable {
 
     // MARK: Helpers for tests
 
+    /// Runs the scheduled jobs once on the test clock; returns how many holders were auto-exited.
+    public func runJobs() async throws -> Int { try await jobs.runOnce().autoExits }
+
     /// `POST`/`GET`/… with JSON, as a bearer token holder (or anonymous).
     public func call(_ method: String, _ path: String, json: [String: any Sendable]? = nil, bearer: String? = nil,
                      headers: [String: String] = [:], rawBody: String? = nil) async throws -> TestHTTP.Answer {

@@ -73,6 +73,28 @@ struct KioskServerIntegrationTests {
         }
     }
 
+    @Test func anAutoExitAndARefundReachAnOfflineKioskAtItsNextSync() async throws {
+        try await TestCafe.run { cafe in
+            let kiosk = try await Self.enroll(cafe)
+            let hour = try await cafe.counterSale("time-1h", holder: "Yoon")
+            let week = try await cafe.counterSale("period-7", holder: "Jang")
+            _ = try await kiosk.sync.runOnce()
+            let door = kiosk.door(cafe)
+            #expect(try await door.scan(hour.token).verdict == .enter)
+            // Yoon forgets to scan out; the hour runs out; the server's job exits him.
+            cafe.clock.advance(by: 70 * 60)
+            #expect(try await cafe.runJobs() == 1)
+            _ = try await cafe.call("POST", "/stores/1/tickets/\(week.ticketID)/refund", bearer: cafe.ownerToken)
+            _ = try await kiosk.sync.runOnce()
+
+            // Offline now: the cache alone decides. Yoon is outside with no time left (had the
+            // kiosk still thought him inside, this scan would be an exit); Jang's pass is refunded.
+            let offline = kiosk.door(cafe, online: false)
+            #expect(try await offline.scan(hour.token).verdict == .deny(.noTimeLeft))
+            #expect(try await offline.scan(week.token).verdict == .deny(.refunded))
+        }
+    }
+
     @Test func serverDownDecidesOfflineAndTheBacklogUploadsOnce() async throws {
         try await TestCafe.run { cafe in
             let kiosk = try await Self.enroll(cafe)
