@@ -85,6 +85,16 @@ public struct AdminTasks: Sendable {
         return try await refunds.refund(ticket: ticket, store: store, account: nil, by: .admin, expectedAmount: nil, now: Date()).amount
     }
 
+    /// What refunding the ticket would give back now, term by term (nothing changes).
+    public func refundQuote(ticket: UUID, store: UInt32, now: Date = Date()) async throws -> RefundQuote {
+        try await RefundService(database: database, gateway: nil, logger: logger).quote(ticket: ticket, store: store, account: nil, now: now)
+    }
+
+    /// Runs the scheduled jobs once, as if it were `now`.
+    public func runJobs(now: Date = Date()) async throws -> JobReport {
+        try await CafeJobs(database: database, logger: logger).runOnce(at: now)
+    }
+
     public func rotateKey(store: UInt32) async throws -> KeyID {
         try await database.transaction { db in try await SigningKeys.rotate(store: store, now: Date(), in: db) }
     }

@@ -16,6 +16,18 @@ public enum AutoExitReason: String, Sendable, Codable {
     case forgottenExit = "forgotten_exit"
 }
 
+/// One exit the server made.
+public struct AutoExitRecord: Sendable, Equatable {
+    public var eventID: UUID
+    public var ticketID: UUID
+    public var storeID: UInt32
+    public var holderName: String?
+    public var reason: AutoExitReason
+    /// When it was due: what the event records.
+    public var at: Date
+    public var minutesCharged: Int?
+}
+
 /// When an inside holder is due to be exited, pure: the earliest of the moments below that has
 /// come. The exit is recorded at that moment (not when the job noticed), so a time pass is
 /// charged exactly what it had and a forgotten exit no more than the cap.
@@ -69,8 +81,8 @@ struct AutoExitJob: Sendable {
     /// The most tickets read per run; the rest wait a minute (a store has at most its seats inside).
     static let batchLimit = 5_000
 
-    /// Runs once; returns how many holders it exited.
-    func run(now: Date) async throws -> Int {
+    /// Runs once; returns the exits this instance made.
+    func run(now: Date) async throws -> [AutoExitRecord] {
         let (candidates, stores) = try await database.read { db -> ([TicketRow], [Int64: StoreSettings]) in
             let rows = try await db.raw("""
                 SELECT \(unsafeRaw: Tickets.columns) FROM tickets WHERE inside = 1 ORDER BY id LIMIT \(literal: Self.batchLimit)
@@ -79,17 +91,17 @@ struct AutoExitJob: Sendable {
             for store in try await Stores.all(in: db) { stores[store.id] = store.settings }
             return (rows, stores)
         }
-        var exited = 0
+        var exited: [AutoExitRecord] = []
         for candidate in candidates {
             guard let store = stores[candidate.storeId], AutoExitRule.due(candidate.state, store: store, now: now) != nil else { continue }
-            if try await exit(candidate, store: store, now: now) { exited += 1 }
+            if let record = try await exit(candidate, store: store, now: now) { exited.append(record) }
         }
         return exited
     }
 
-    /// One holder out, in one transaction; false when another instance did it or it is no longer due.
-    private func exit(_ candidate: TicketRow, store: StoreSettings, now: Date) async throws -> Bool {
-        let outcome = try await database.transaction { db -> (AutoExitReason, Int?)? in
+    /// One holder out, in one transaction; nil when another instance did it or it is no longer due.
+    private func exit(_ candidate: TicketRow, store: StoreSettings, now: Date) async throws -> AutoExitRecord? {
+        let outcome = try await database.transaction { db -> AutoExitRecord? in
             let lock = db.dialect.name == "postgresql" ? " FOR UPDATE SKIP LOCKED" : ""
             guard let ticket = try await db.raw("""
                 SELECT \(unsafeRaw: Tickets.columns) FROM tickets WHERE id = \(bind: candidate.id) AND inside = 1\(unsafeRaw: lock)
@@ -111,13 +123,14 @@ struct AutoExitJob: Sendable {
                                       occurredAt: due.at, receivedAt: now, offline: false, minutesCharged: decision.minutesCharged,
                                       conflict: nil, response: nil, before: ticket.state, in: db)
             try await db.raw("UPDATE check_in_events SET reason = \(bind: due.reason.rawValue) WHERE event_id = \(bind: eventID.uuidString)").run()
-            return (due.reason, decision.minutesCharged)
+            return AutoExitRecord(eventID: eventID, ticketID: ticket.passID, storeID: store.storeID, holderName: ticket.holderName,
+                                  reason: due.reason, at: due.at, minutesCharged: decision.minutesCharged)
         }
-        guard let (reason, charged) = outcome else { return false }
+        guard let outcome else { return nil }
         logger.info("auto-exit", metadata: [
-            "ticket.id": "\(candidate.id)", "store.id": "\(candidate.storeId)", "exit.reason": "\(reason.rawValue)",
-            "minutes.charged": "\(charged.map(String.init) ?? "-")"])
-        return true
+            "ticket.id": "\(candidate.id)", "store.id": "\(candidate.storeId)", "exit.reason": "\(outcome.reason.rawValue)",
+            "minutes.charged": "\(outcome.minutesCharged.map(String.init) ?? "-")"])
+        return outcome
     }
 
     /// One id per visit: the ticket and the moment it entered.

@@ -6,7 +6,8 @@ import ServiceLifecycle
 
 /// What one run of the jobs did.
 public struct JobReport: Sendable, Equatable {
-    public var autoExits: Int
+    public var exits: [AutoExitRecord]
+    public var autoExits: Int { exits.count }
 }
 
 /// The server's scheduled work, a service beside the HTTP app in one `ServiceGroup`: every
@@ -48,11 +49,17 @@ public struct CafeJobs: Service {
     /// One run of every job now (the service's tick; tests and `cafe-server admin run-jobs`).
     @discardableResult
     public func runOnce() async throws -> JobReport {
-        let exited = try await autoExit.run(now: now())
-        if exited > 0 {
-            exits.increment(by: exited)
-            logger.notice("auto-exited holders whose time was up", metadata: ["auto_exit.count": "\(exited)"])
+        try await runOnce(at: now())
+    }
+
+    /// One run as if it were `now` (`cafe-server admin run-jobs --now`: rehearsals, the demo).
+    @discardableResult
+    public func runOnce(at now: Date) async throws -> JobReport {
+        let exited = try await autoExit.run(now: now)
+        if !exited.isEmpty {
+            exits.increment(by: exited.count)
+            logger.notice("auto-exited holders whose time was up", metadata: ["auto_exit.count": "\(exited.count)"])
         }
-        return JobReport(autoExits: exited)
+        return JobReport(exits: exited)
     }
 }

@@ -26,6 +26,18 @@ public struct RefundQuote: Codable, Sendable, Equatable {
     }
 
     static let roundingRule = "whole won; every share of the price is rounded in the customer's favour (deductions down, amounts given back up)"
+
+    /// The quote as an admin reads it in a terminal: one term a line, the amount last.
+    public func rendered() -> String {
+        var lines = ["refund quote for ticket \(ticketID.uuidString.lowercased()) (\(preset.rawValue))"]
+        for term in terms {
+            let amount = term.code == "paid" ? "₩\(Won.format(term.amount))" : (term.amount == 0 ? "" : "\(term.amount < 0 ? "−" : "+")₩\(Won.format(abs(term.amount)))")
+            lines.append("  " + term.description.padding(toLength: max(term.description.count, 56), withPad: " ", startingAt: 0) + " " + amount)
+        }
+        lines.append("  = ₩\(Won.format(amount)) back")
+        lines.append("  basis: \(legalBasis)")
+        return lines.joined(separator: "\n")
+    }
 }
 
 public enum RefundState: String, Codable, Sendable {

@@ -16,7 +16,7 @@ struct Admin: AsyncParsableCommand {
               cafe-server admin enrollment-code --store 1
             """,
         subcommands: [CreateOwner.self, CreateStore.self, AddOwner.self, Stores.self, EnrollmentCode.self, Devices.self,
-                      RevokeDevice.self, CounterSale.self, Refund.self, RotateKey.self, RetireKey.self, Catalog.self, SetPrice.self])
+                      RevokeDevice.self, CounterSale.self, RefundQuote.self, Refund.self, RunJobs.self, RotateKey.self, RetireKey.self, Catalog.self, SetPrice.self])
 
     struct CreateOwner: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create an owner account (or make an account an owner, with a new password).")
@@ -193,6 +193,62 @@ struct Admin: AsyncParsableCommand {
                 try await admin.refund(ticket: id, store: store)
             }
             print("ticket \(id) refunded: \(amount) won back")
+        }
+    }
+
+    struct RefundQuote: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show what refunding a ticket would give back now, term by term, by the store's refund policy (nothing changes).")
+        @OptionGroup var options: ServerOptions
+        @Option(help: "The store number.") var store: UInt32
+        @Argument(help: "The ticket id.") var ticket: String
+
+        func run() async throws {
+            guard let id = UUID(uuidString: ticket) else { throw ValidationError("\(ticket) is not a ticket id") }
+            let store = self.store
+            let quote = try await options.withAdmin { admin in try await admin.refundQuote(ticket: id, store: store) }
+            print(quote.rendered())
+        }
+    }
+
+    struct RunJobs: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run the scheduled jobs once now (auto-exit), and print what they did.",
+            discussion: """
+                `cafe-server serve` runs them every minute by itself; this is for a server started \
+                with --jobs-interval 0, for cron, and for rehearsals: --now decides as if it were \
+                another time (RFC 3339, or +DURATION such as +90m or +13h), exits recorded at the \
+                moments they were due.
+
+                Example:
+                  cafe-server admin run-jobs --now +13h
+                """)
+        @OptionGroup var options: ServerOptions
+        @Option(help: ArgumentHelp("Decide as if it were this time: 2026-12-02T09:00:00+09:00, or +90m, +13h.", valueName: "time"))
+        var now: String?
+
+        func run() async throws {
+            let at = try now.map(Self.parse) ?? Date()
+            let report = try await options.withAdmin { admin in try await admin.runJobs(now: at) }
+            let clock = Date.ISO8601FormatStyle(timeZone: .current).year().month().day().time(includingFractionalSeconds: false)
+            for exit in report.exits {
+                let charged = exit.minutesCharged.map { ", \($0) min charged" } ?? ""
+                print("auto-exit: \(exit.holderName ?? "ticket " + exit.ticketID.uuidString.lowercased()) at \(exit.at.formatted(clock)) (\(exit.reason.rawValue)\(charged))")
+            }
+            print("\(report.autoExits) auto-exit(s)")
+        }
+
+        static func parse(_ text: String) throws -> Date {
+            if text.hasPrefix("+"), let unit = text.last, let value = Double(text.dropFirst().dropLast()), value >= 0 {
+                switch unit {
+                case "m": return Date().addingTimeInterval(value * 60)
+                case "h": return Date().addingTimeInterval(value * 3600)
+                case "d": return Date().addingTimeInterval(value * 86_400)
+                default: break
+                }
+            }
+            if let date = WireCoding.parseTimestamp(text) { return date }
+            throw ValidationError("--now takes an RFC 3339 time (2026-12-02T09:00:00+09:00) or +DURATION (+90m, +13h, +2d)")
         }
     }
 
