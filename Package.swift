@@ -191,6 +191,20 @@ let package = Package(
             ],
             path: "Tests/FakeBootPay",
             swiftSettings: swiftSettings),
+        // A local Firebase Cloud Messaging (OAuth2 token endpoint + HTTP v1 send), for tests and the demo.
+        .target(
+            name: "FakeFCM",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
+            ],
+            path: "Tests/FakeFCM",
+            swiftSettings: swiftSettings),
         .testTarget(
             name: "CafeProtocolTests",
             dependencies: ["CafeProtocol", .product(name: "Crypto", package: "swift-crypto")],
@@ -212,7 +226,7 @@ let package = Package(
         .target(
             name: "CafeServerTesting",
             dependencies: [
-                "CafeServer", "CafeProtocol", "FakeBootPay",
+                "CafeServer", "CafeProtocol", "FakeBootPay", "FakeFCM",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -232,7 +246,7 @@ let package = Package(
             swiftSettings: swiftSettings),
         .testTarget(
             name: "CafeServerTests",
-            dependencies: ["CafeServer", "CafeProtocol", "FakeBootPay", "CafeServerTesting",
+            dependencies: ["CafeServer", "CafeProtocol", "FakeBootPay", "FakeFCM", "CafeServerTesting",
                            .product(name: "Hummingbird", package: "hummingbird"),
                            .product(name: "HummingbirdTesting", package: "hummingbird"),
                            .product(name: "Crypto", package: "swift-crypto")],

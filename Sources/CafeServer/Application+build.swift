@@ -52,6 +52,7 @@ public func buildRouter(configuration: ServerConfiguration, dependencies: CafeSe
     let owners = OwnerService(database: database, gateway: dependencies.gateway, kiosk: kiosk,
                               enrollmentCodeLifetime: configuration.enrollmentCodeLifetime, logger: logger)
     let refunds = RefundService(database: database, gateway: dependencies.gateway, logger: logger)
+    let notices = NoticeService(database: database, logger: logger)
 
     let router = Router(context: CafeRequestContext.self)
     router.add(middleware: MetricsMiddleware())
@@ -65,6 +66,7 @@ public func buildRouter(configuration: ServerConfiguration, dependencies: CafeSe
     OrderRoutes(service: orders, now: now).add(to: api)
     OwnerRoutes(service: owners, now: now).add(to: api)
     api.addRoutes(RefundRoutes(service: refunds, owners: owners, now: now).collection)
+    api.addRoutes(NoticeRoutes(service: notices, owners: owners, now: now).collection)
     return router
 }
 
@@ -102,5 +104,12 @@ public enum CafeServerSetup {
     /// The gateway the configuration names, or nil.
     public static func gateway(_ configuration: ServerConfiguration, logger: Logger) -> (any PaymentGateway)? {
         configuration.gateway.map { BootPayClient(configuration: $0, logger: logger) }
+    }
+
+    /// The push service the configuration names (FCM with a service-account key), or nil: then
+    /// messages wait in the outbox and go stale after an hour.
+    public static func pushSender(_ configuration: ServerConfiguration, logger: Logger) async throws -> (any PushSender)? {
+        guard let push = configuration.push else { return nil }
+        return try await FCMClient(account: push.serviceAccount, baseURL: push.baseURL, logger: logger)
     }
 }

@@ -23,6 +23,8 @@ public struct ServerConfiguration: Sendable {
     public var enrollmentCodeLifetime: TimeInterval = 24 * 3600
     /// The payment gateway; nil refuses online purchases (counter sales still work).
     public var gateway: PaymentGatewayConfiguration?
+    /// Push notifications (FCM); nil: none are sent.
+    public var push: PushConfiguration?
 
     public init() {}
 }
@@ -45,4 +47,16 @@ public struct PaymentGatewayConfiguration: Sendable, Equatable {
 
     public static let productionURL = "https://api.bootpay.co.kr/v2"
     public static let developmentURL = "https://dev-api.bootpay.co.kr/v2"
+}
+
+/// How to reach Firebase Cloud Messaging.
+public struct PushConfiguration: Sendable, Equatable {
+    public var serviceAccount: FCMServiceAccount
+    /// `https://fcm.googleapis.com`, or a local fake.
+    public var baseURL: String
+
+    public init(serviceAccount: FCMServiceAccount, baseURL: String = FCMClient.productionURL) {
+        self.serviceAccount = serviceAccount
+        self.baseURL = baseURL
+    }
 }

@@ -19,7 +19,8 @@ struct CafeServerCommand: AsyncParsableCommand {
               cafe-server serve --port 8080
 
             Settings come from flags or the environment: CAFE_DATABASE, CAFE_HOST, CAFE_PORT, \
-            CAFE_BCRYPT_COST, BOOTPAY_URL, BOOTPAY_APPLICATION_ID, BOOTPAY_PRIVATE_KEY (secrets \
+            CAFE_BCRYPT_COST, BOOTPAY_URL, BOOTPAY_APPLICATION_ID, BOOTPAY_PRIVATE_KEY, \
+            FCM_SERVICE_ACCOUNT_FILE (a Firebase service-account key: push notifications), FCM_URL (secrets \
             belong in the environment or a systemd credential, never on the command line).
             """,
         subcommands: [Serve.self, Migrate.self, Admin.self, Bench.self],
@@ -66,6 +67,9 @@ struct ServerOptions: ParsableArguments {
         if let url = env["BOOTPAY_URL"] ?? env["BOOTPAY_APPLICATION_ID"].map({ _ in PaymentGatewayConfiguration.productionURL }),
            let application = env["BOOTPAY_APPLICATION_ID"], let key = env["BOOTPAY_PRIVATE_KEY"] {
             configuration.gateway = PaymentGatewayConfiguration(baseURL: url, applicationID: application, privateKey: key)
+        }
+        if let file = env["FCM_SERVICE_ACCOUNT_FILE"], !file.isEmpty {
+            configuration.push = PushConfiguration(serviceAccount: try FCMServiceAccount.load(path: file), baseURL: env["FCM_URL"] ?? FCMClient.productionURL)
         }
         return configuration
     }

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import CafeProtocol
 import CafeServer
 import FakeBootPay
+import FakeFCM
 import Foundation
 import Hummingbird
 import Logging
@@ -53,6 +54,10 @@ public struct TestCafe: Sendable {
     public let jobs: CafeJobs
     /// Where the database is, for a second handle on it (a second "instance").
     public let location: DatabaseLocation
+    /// The local FCM the server's push delivery talks to.
+    public let fcm: FakeFCM
+    /// Push delivery on the test clock; tests run a round with `deliverPush()`.
+    public let push: PushDelivery
 
     public static let ownerLogin = "owner"
     public static let ownerPassword = "owner-password"
@@ -117,12 +122,19 @@ public struct TestCafe: Sendable {
             _ = try await tasks.createOwner(login: TestCafe.ownerLogin, password: TestCafe.ownerPassword, displayName: "Owner")
             let store = try await tasks.createStore(
                 StoreSettings(storeID: 1, name: "Gangnam", timeZone: "Asia/Seoul", closedHours: closedHours, seats: 40), ownerLogin: TestCafe.ownerLogin)
+            let fcm = try await FakeFCM()
             return try await fake.run { gatewayURL in
-                try await self.serve(gatewayURL: gatewayURL, storeID: store.storeID, body)
+                try await fcm.run { fcmURL in
+                    let account = try JSONDecoder().decode(FCMServiceAccount.self, from: Data(fcm.serviceAccountJSON(baseURL: fcmURL).utf8))
+                    let sender = try await FCMClient(account: account, baseURL: fcmURL, timeout: 2, logger: logger)
+                    let push = PushDelivery(database: database, sender: sender, now: now, logger: logger)
+                    return try await self.serve(gatewayURL: gatewayURL, storeID: store.storeID, fcm: fcm, push: push, body)
+                }
             }
         }
 
-        private func serve<T: Sendable>(gatewayURL: String, storeID: UInt32, _ body: @escaping @Sendable (TestCafe) async throws -> T) async throws -> T {
+        private func serve<T: Sendable>(gatewayURL: String, storeID: UInt32, fcm: FakeFCM, push: PushDelivery,
+                                        _ body: @escaping @Sendable (TestCafe) async throws -> T) async throws -> T {
             let configuration = TestCafe.configuration(gateway: PaymentGatewayConfiguration(
                 baseURL: gatewayURL, applicationID: fake.applicationID, privateKey: fake.privateKey, timeout: 2))
             let dependencies = CafeServerDependencies(
@@ -137,20 +149,20 @@ public struct TestCafe: Sendable {
                 var iterator = ports.makeAsyncIterator()
                 guard let port = await iterator.next() else { throw CancellationError() }
                 defer { group.cancelAll() }
-                let cafe = try await self.cafe(baseURL: "http://127.0.0.1:\(port)", storeID: storeID)
+                let cafe = try await self.cafe(baseURL: "http://127.0.0.1:\(port)", storeID: storeID, fcm: fcm, push: push)
                 let result = try await body(cafe)
                 await services.triggerGracefulShutdown()
                 return result
             }
         }
 
-        private func cafe(baseURL: String, storeID: UInt32) async throws -> TestCafe {
+        private func cafe(baseURL: String, storeID: UInt32, fcm: FakeFCM, push: PushDelivery) async throws -> TestCafe {
             let login = try await TestHTTP.call("POST", baseURL + "/auth/login",
                                                 json: ["login": TestCafe.ownerLogin, "password": TestCafe.ownerPassword])
             guard let token = login.object["access_token"] as? String else { throw TestCafeError("owner login failed: \(login)") }
             return TestCafe(baseURL: baseURL, gateway: fake, clock: clock, database: database, storeID: storeID,
                             ownerToken: token, backend: backend, jobs: CafeJobs(database: database, now: now, logger: logger),
-                            location: location)
+                            location: location, fcm: fcm, push: push)
         }
     }
 
@@ -166,6 +178,10 @@ public struct TestCafe: Sendable {
     }
 
     // MARK: Helpers for tests
+
+    /// Delivers what the push outbox holds now (one round); returns how many were sent.
+    @discardableResult
+    public func deliverPush() async throws -> PushDelivery.Round { try await push.runOnce() }
 
     /// Runs the scheduled jobs once on the test clock; returns how many holders were auto-exited.
     public func runJobs() async throws -> Int { try await jobs.runOnce().autoExits }

@@ -233,6 +233,56 @@ enum Migrations {
             "ALTER TABLE devices ADD COLUMN kind TEXT NOT NULL DEFAULT 'kiosk'",
             "CREATE INDEX tickets_inside ON tickets(inside, store_id)",
         ]),
+        // Push: customers' device tokens (entry/exit alerts opted in per device — a guardian's
+        // phone), the outbox written in the causing transaction (a dedupe key makes an alert
+        // written twice one message), owners' notices and who they went to.
+        Step(version: "006_push", statements: [
+            """
+            CREATE TABLE push_tokens (
+                token TEXT PRIMARY KEY,
+                account_id TEXT NOT NULL REFERENCES accounts(id),
+                label TEXT,
+                entry_exit_alerts BIGINT NOT NULL,
+                created_at BIGINT NOT NULL)
+            """,
+            "CREATE INDEX push_tokens_account ON push_tokens(account_id)",
+            """
+            CREATE TABLE push_outbox (
+                id TEXT PRIMARY KEY,
+                dedupe_key TEXT NOT NULL UNIQUE,
+                account_id TEXT,
+                token TEXT NOT NULL,
+                kind TEXT NOT NULL,
+                title TEXT NOT NULL,
+                body TEXT NOT NULL,
+                data TEXT,
+                created_at BIGINT NOT NULL,
+                attempts BIGINT NOT NULL,
+                next_attempt_at BIGINT NOT NULL,
+                claimed_until BIGINT,
+                sent_at BIGINT,
+                dropped_at BIGINT,
+                last_error TEXT)
+            """,
+            "CREATE INDEX push_outbox_due ON push_outbox(sent_at, dropped_at, next_attempt_at)",
+            """
+            CREATE TABLE notices (
+                id TEXT PRIMARY KEY,
+                store_id BIGINT NOT NULL REFERENCES stores(id),
+                title TEXT NOT NULL,
+                body TEXT NOT NULL,
+                audience TEXT NOT NULL,
+                recipients BIGINT NOT NULL,
+                created_at BIGINT NOT NULL)
+            """,
+            """
+            CREATE TABLE notice_recipients (
+                notice_id TEXT NOT NULL REFERENCES notices(id),
+                account_id TEXT NOT NULL REFERENCES accounts(id),
+                PRIMARY KEY (notice_id, account_id))
+            """,
+            "CREATE INDEX notice_recipients_account ON notice_recipients(account_id)",
+        ]),
     ]
 
     /// Applies the steps not yet recorded, each in its own transaction. Safe to run by several

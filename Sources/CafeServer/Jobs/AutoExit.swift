@@ -123,6 +123,8 @@ struct AutoExitJob: Sendable {
                                       occurredAt: due.at, receivedAt: now, offline: false, minutesCharged: decision.minutesCharged,
                                       conflict: nil, response: nil, before: ticket.state, in: db)
             try await db.raw("UPDATE check_in_events SET reason = \(bind: due.reason.rawValue) WHERE event_id = \(bind: eventID.uuidString)").run()
+            try await PushOutbox.entryExitAlert(ticket: ticket, verdict: .exit, at: due.at, eventID: eventID, storeName: store.name,
+                                                timeZone: store.timeZone, now: now, in: db)
             return AutoExitRecord(eventID: eventID, ticketID: ticket.passID, storeID: store.storeID, holderName: ticket.holderName,
                                   reason: due.reason, at: due.at, minutesCharged: decision.minutesCharged)
         }

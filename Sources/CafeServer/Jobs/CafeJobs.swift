@@ -7,15 +7,18 @@ import ServiceLifecycle
 /// What one run of the jobs did.
 public struct JobReport: Sendable, Equatable {
     public var exits: [AutoExitRecord]
+    /// Holders told "10 minutes left" for the first time this visit.
+    public var timeWarnings: Int
     public var autoExits: Int { exits.count }
 }
 
 /// The server's scheduled work, a service beside the HTTP app in one `ServiceGroup`: every
-/// `interval` it runs each job once. Several instances on one PostgreSQL may run it at the same
+/// `interval` it runs each job once (auto-exit, then "10 minutes left"). Several instances on one PostgreSQL may run it at the same
 /// time; each job is written so one instance does each piece of work (see `AutoExitJob`). A run
 /// that fails is logged and the next one tries again; shutdown waits for no sleeping timer.
 public struct CafeJobs: Service {
     let autoExit: AutoExitJob
+    let timeWarnings: TimeWarningJob
     let interval: Duration
     let now: @Sendable () -> Date
     let logger: Logger
@@ -24,6 +27,7 @@ public struct CafeJobs: Service {
 
     public init(database: ServerDatabase, interval: Duration = .seconds(60), now: @escaping @Sendable () -> Date = { Date() }, logger: Logger) {
         autoExit = AutoExitJob(database: database, rules: CheckInRules(), logger: logger)
+        timeWarnings = TimeWarningJob(database: database, logger: logger)
         self.interval = interval
         self.now = now
         self.logger = logger
@@ -55,11 +59,13 @@ public struct CafeJobs: Service {
     /// One run as if it were `now` (`cafe-server admin run-jobs --now`: rehearsals, the demo).
     @discardableResult
     public func runOnce(at now: Date) async throws -> JobReport {
+        // Exits first: a holder whose time is up gets "left at", not "10 minutes left".
         let exited = try await autoExit.run(now: now)
         if !exited.isEmpty {
             exits.increment(by: exited.count)
             logger.notice("auto-exited holders whose time was up", metadata: ["auto_exit.count": "\(exited.count)"])
         }
-        return JobReport(exits: exited)
+        let warned = try await timeWarnings.run(now: now)
+        return JobReport(exits: exited, timeWarnings: warned)
     }
 }

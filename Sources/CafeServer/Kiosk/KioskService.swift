@@ -161,6 +161,10 @@ struct KioskService: Sendable {
                                       verdict: decision.verdict, occurredAt: now, receivedAt: now, offline: false,
                                       minutesCharged: decision.minutesCharged, conflict: nil, response: json,
                                       before: decision.updatedTicket == nil ? nil : known?.state, in: db)
+            if let known, decision.updatedTicket != nil {
+                try await PushOutbox.entryExitAlert(ticket: known, verdict: decision.verdict, at: now, eventID: request.eventID,
+                                                    storeName: store.name, timeZone: store.timeZone, now: now, in: db)
+            }
             return response
         }
     }
@@ -223,6 +227,10 @@ struct KioskService: Sendable {
                                           verdict: event.verdict, occurredAt: event.occurredAt, receivedAt: now, offline: event.decidedOffline,
                                           minutesCharged: charged, conflict: conflict, response: nil, before: before,
                                           annuls: event.annuls, in: db)
+                if event.annuls == nil, let ticketID, let ticket = try await Tickets.find(ticketID, in: db) {
+                    try await PushOutbox.entryExitAlert(ticket: ticket, verdict: event.verdict, at: event.occurredAt, eventID: event.eventID,
+                                                        storeName: store.name, timeZone: store.timeZone, now: now, in: db)
+                }
                 seen.insert(event.eventID.uuidString)
                 result.accepted.append(event.eventID)
                 if let conflict {

@@ -77,6 +77,11 @@ extension CafeServerCommand {
                 } else {
                     logger.notice("scheduled jobs are off on this instance (--jobs-interval 0)")
                 }
+                if let sender = try await CafeServerSetup.pushSender(frozen, logger: logger) {
+                    services.append(PushDelivery(database: database, sender: sender, logger: logger))
+                } else {
+                    logger.notice("no push service configured (FCM_SERVICE_ACCOUNT_FILE): notices and alerts wait in the outbox and go stale after an hour")
+                }
                 let group = ServiceGroup(configuration: .init(
                     services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
                 try await group.run()
