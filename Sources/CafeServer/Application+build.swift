@@ -67,6 +67,7 @@ public func buildRouter(configuration: ServerConfiguration, dependencies: CafeSe
     OwnerRoutes(service: owners, now: now).add(to: api)
     api.addRoutes(RefundRoutes(service: refunds, owners: owners, now: now).collection)
     api.addRoutes(NoticeRoutes(service: notices, owners: owners, now: now).collection)
+    api.addRoutes(OwnerDayRoutes(service: OwnerDayService(database: database), owners: owners, now: now).collection)
     return router
 }
 

@@ -63,7 +63,19 @@ public struct SalesReport: Codable, Sendable, Equatable {
     /// Won, refunds deducted.
     public var revenue: Int
     public var lines: [Line]
-    enum CodingKeys: String, CodingKey { case storeID = "store_id", from, to, sold, refunded, refundedAmount = "refunded_amount", revenue, lines }
+    /// With `?by=day|week|month`: the same figures per local period, oldest first.
+    public var periods: [Period]?
+    enum CodingKeys: String, CodingKey { case storeID = "store_id", from, to, sold, refunded, refundedAmount = "refunded_amount", revenue, lines, periods }
+
+    public struct Period: Codable, Sendable, Equatable {
+        public var start: Date
+        public var sold: Int
+        public var refunded: Int
+        public var refundedAmount: Int
+        public var revenue: Int
+        public var lines: [Line]
+        enum CodingKeys: String, CodingKey { case start, sold, refunded, refundedAmount = "refunded_amount", revenue, lines }
+    }
 }
 
 /// What owners do: stores, enrolment codes and devices, counter sales, refunds, conflicts,
@@ -140,28 +152,57 @@ struct OwnerService: Sendable {
         }
     }
 
-    func sales(store: UInt32, from: Date, to: Date) async throws -> SalesReport {
-        struct Row: Decodable { var productCode: String; var state: String; var price: Int64; var refundAmount: Int64? }
-        let rows = try await database.read { db in
-            try await db.raw("""
-                SELECT product_code, state, price, refund_amount FROM sales
-                WHERE store_id = \(bind: Int64(store)) AND paid_at >= \(bind: DBTime.millis(from)) AND paid_at < \(bind: DBTime.millis(to))
-                """).all(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase)
+    func sales(store: UInt32, from: Date, to: Date, by period: SalesPeriod? = nil) async throws -> SalesReport {
+        let (rows, zone) = try await database.read { db -> ([SaleRow], String) in
+            let store = try await Stores.require(store, in: db)
+            let rows = try await db.raw("""
+                SELECT product_code, state, price, refund_amount, paid_at FROM sales
+                WHERE store_id = \(bind: Int64(store.id)) AND paid_at >= \(bind: DBTime.millis(from)) AND paid_at < \(bind: DBTime.millis(to))
+                ORDER BY paid_at
+                """).all(decoding: SaleRow.self, keyDecodingStrategy: .convertFromSnakeCase)
+            return (rows, store.timeZone)
         }
-        var lines: [String: SalesReport.Line] = [:]
-        var sold = 0, refunded = 0, revenue = 0, refundedAmount = 0
+        let total = SalesTotals(rows)
+        var report = SalesReport(storeID: store, from: from, to: to, sold: total.sold, refunded: total.refunded, refundedAmount: total.refundedAmount,
+                                 revenue: total.revenue, lines: total.lines)
+        if let period {
+            var calendar = Calendar(identifier: .iso8601)
+            calendar.timeZone = TimeZone(identifier: zone) ?? .gmt
+            let component: Calendar.Component = switch period { case .day: .day; case .week: .weekOfYear; case .month: .month }
+            var buckets: [Date: [SaleRow]] = [:]
+            for row in rows {
+                let start = calendar.dateInterval(of: component, for: DBTime.date(row.paidAt))?.start ?? DBTime.date(row.paidAt)
+                buckets[start, default: []].append(row)
+            }
+            report.periods = buckets.keys.sorted().map { start in
+                let totals = SalesTotals(buckets[start]!)
+                return SalesReport.Period(start: start, sold: totals.sold, refunded: totals.refunded, refundedAmount: totals.refundedAmount,
+                                          revenue: totals.revenue, lines: totals.lines)
+            }
+        }
+        return report
+    }
+}
+
+struct SaleRow: Decodable, Sendable { var productCode: String; var state: String; var price: Int64; var refundAmount: Int64?; var paidAt: Int64 }
+
+/// Sales added up: a refund gives back what the policy allowed (all of it before policies existed).
+struct SalesTotals {
+    var sold = 0, refunded = 0, revenue = 0, refundedAmount = 0
+    var lines: [SalesReport.Line] = []
+
+    init(_ rows: [SaleRow]) {
+        var byProduct: [String: SalesReport.Line] = [:]
         for row in rows {
-            // A refund gives back what the policy allowed (all of it before a policy existed).
             let back = row.state == "refunded" ? Int(row.refundAmount ?? row.price) : 0
             if row.state == "refunded" { refunded += 1 } else { sold += 1 }
             refundedAmount += back
             let net = Int(row.price) - back
             revenue += net
-            lines[row.productCode, default: .init(productCode: row.productCode, count: 0, revenue: 0)].count += row.state == "refunded" ? 0 : 1
-            lines[row.productCode]!.revenue += net
+            byProduct[row.productCode, default: .init(productCode: row.productCode, count: 0, revenue: 0)].count += row.state == "refunded" ? 0 : 1
+            byProduct[row.productCode]!.revenue += net
         }
-        return SalesReport(storeID: store, from: from, to: to, sold: sold, refunded: refunded, refundedAmount: refundedAmount, revenue: revenue,
-                           lines: lines.values.filter { $0.count > 0 || $0.revenue != 0 }.sorted { $0.productCode < $1.productCode })
+        lines = byProduct.values.filter { $0.count > 0 || $0.revenue != 0 }.sorted { $0.productCode < $1.productCode }
     }
 }
 
@@ -236,7 +277,18 @@ struct OwnerRoutes {
             let to = try request.uri.queryParameters.get("to").map(Self.date) ?? now()
             let from = try request.uri.queryParameters.get("from").map(Self.date) ?? to.addingTimeInterval(-30 * 86_400)
             guard from <= to else { throw APIFailure.invalid("from must not be after to") }
-            return try WireResponse.json(try await service.sales(store: store, from: from, to: to))
+            let by = try request.uri.queryParameters.get("by").map { text -> SalesPeriod in
+                guard let period = SalesPeriod(rawValue: text) else { throw APIFailure.invalid("by is day, week or month") }
+                return period
+            }
+            let report = try await service.sales(store: store, from: from, to: to, by: by)
+            if request.headers[.accept]?.contains("text/csv") == true {
+                var headers = HTTPFields()
+                headers[.contentType] = "text/csv; charset=utf-8"
+                headers[.contentDisposition] = "attachment; filename=\"sales-\(store).csv\""
+                return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: report.csv())))
+            }
+            return try WireResponse.json(report)
         }
         router.post("stores/:store_id/keys/rotate") { _, context -> Response in
             let store = try await owned(context)
