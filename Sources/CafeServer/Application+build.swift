@@ -68,6 +68,7 @@ public func buildRouter(configuration: ServerConfiguration, dependencies: CafeSe
     api.addRoutes(RefundRoutes(service: refunds, owners: owners, now: now).collection)
     api.addRoutes(NoticeRoutes(service: notices, owners: owners, now: now).collection)
     api.addRoutes(OwnerDayRoutes(service: OwnerDayService(database: database), owners: owners, now: now).collection)
+    api.addRoutes(SeatRoutes(service: SeatService(database: database), owners: owners, now: now).collection)
     return router
 }
 

@@ -283,6 +283,21 @@ enum Migrations {
             """,
             "CREATE INDEX notice_recipients_account ON notice_recipients(account_id)",
         ]),
+        // Seats: a hold made in the app before arriving, and one holder per seat among those
+        // inside (a partial unique index, so concurrent entries on several instances cannot
+        // share a seat).
+        Step(version: "007_seats", statements: [
+            """
+            CREATE TABLE seat_holds (
+                store_id BIGINT NOT NULL REFERENCES stores(id),
+                seat TEXT NOT NULL,
+                ticket_id TEXT NOT NULL UNIQUE REFERENCES tickets(id),
+                expires_at BIGINT NOT NULL,
+                PRIMARY KEY (store_id, seat))
+            """,
+            "UPDATE tickets SET seat = NULL WHERE inside = 0",
+            "CREATE UNIQUE INDEX tickets_seat_inside ON tickets(store_id, seat) WHERE inside = 1 AND seat IS NOT NULL",
+        ]),
     ]
 
     /// Applies the steps not yet recorded, each in its own transaction. Safe to run by several

@@ -148,6 +148,11 @@ struct KioskService: Sendable {
                 decision = CheckInRules.Decision(verdict: .deny(.revoked), token: decision.token, updatedTicket: nil, minutesCharged: nil,
                                                  overstayMinutes: nil, display: VerdictDisplay(title: CheckInRules.message(for: .revoked)))
             }
+            if let known, decision.verdict == .enter, var entered = decision.updatedTicket {
+                entered.seat = try await Seats.assign(ticket: known, store: store, now: now, in: db)
+                decision.updatedTicket = entered
+                decision.display.seat = entered.seat
+            }
             var ticketAfter = known?.state
             if let known, let updated = decision.updatedTicket {
                 let revision = try await Tickets.apply(updated, to: known, now: now, in: db)
@@ -210,6 +215,8 @@ struct KioskService: Sendable {
                         var entered = state
                         entered.inside = true
                         entered.lastEnteredAt = event.occurredAt
+                        // Decided offline without a seat: the server gives one as the upload arrives.
+                        entered.seat = state.inside ? state.seat : try await Seats.assign(ticket: ticket, store: store, now: now, in: db)
                         _ = try await Tickets.apply(entered, to: ticket, now: now, in: db)
                     case .exit:
                         let exited = rules.exiting(state, at: event.occurredAt)

@@ -155,6 +155,8 @@ enum Tickets {
         ticket.lastEnteredAt = state.lastEnteredAt.map(DBTime.millis)
         ticket.remainingMinutes = state.remainingMinutes.map(Int64.init)
         ticket.validUntil = DBTime.millis(state.validUntil)
+        // A seat is held while inside only: an exit (or an annulled entry) frees it.
+        ticket.seat = state.inside ? state.seat : nil
         ticket.revision = try await Revisions.next(store: UInt32(ticket.storeId), in: db)
         try await save(ticket, now: now, in: db)
         return ticket.revision

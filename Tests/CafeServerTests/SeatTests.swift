@@ -1,0 +1,82 @@
+import CafeProtocol
+import CafeServerTesting
+import Foundation
+import Testing
+
+/// Seats over HTTP on both databases: a hold from the app, the lowest free seat at entry (online
+/// and for an upload decided offline), released at exit, one holder per seat under concurrency.
+@Suite("Seats: held in the app, given at entry, released at exit")
+struct SeatTests {
+    static func checkIn(_ cafe: TestCafe, device: String, token: String) async throws -> CheckInResponse {
+        try await RefundTests.enter(cafe, device: device, token: token)
+    }
+
+    @Test(arguments: TestBackend.available)
+    func aHeldSeatIsGivenAtEntryAndTheRestInOrder(backend: TestBackend) async throws {
+        try await TestCafe.run(backend) { cafe in
+            let device = try await KioskContractTests.enroll(cafe)
+            let kim = try await cafe.customer(), lee = try await cafe.customer()
+            let kimPass = try RefundTests.ticket(of: try await cafe.buy("period-7", as: kim.access))
+            let leePass = try RefundTests.ticket(of: try await cafe.buy("period-7", as: lee.access))
+            let held = try await cafe.call("PUT", "/me/tickets/\(kimPass.id)/seat", json: ["seat": "5"], bearer: kim.access)
+            #expect(held.status == 200, "\(held)")
+            #expect(held.object["seat"] as? String == "5")
+            let clash = try await cafe.call("PUT", "/me/tickets/\(leePass.id)/seat", json: ["seat": "5"], bearer: lee.access)
+            #expect(clash.status == 409)
+            #expect(clash.code == "seat_taken")
+            #expect(try await cafe.call("PUT", "/me/tickets/\(leePass.id)/seat", json: ["seat": "41"], bearer: lee.access).status == 400)
+            #expect(try await cafe.call("PUT", "/me/tickets/\(kimPass.id)/seat", json: ["seat": "6"], bearer: lee.access).status == 404, "not Lee's pass")
+
+            let park = try await cafe.counterSale("day", holder: "Park")
+            #expect(try await Self.checkIn(cafe, device: device.token, token: park.token).display.seat == "1")
+            let kimIn = try await Self.checkIn(cafe, device: device.token, token: kimPass.token)
+            #expect(kimIn.display.seat == "5", "the seat Kim held")
+            #expect(kimIn.ticket?.seat == "5", "the kiosk's cache learns it too")
+
+            let map = try await cafe.call("GET", "/stores/1/seats", bearer: cafe.ownerToken)
+            let seats = try #require(map.object["seats"] as? [[String: Any]])
+            #expect(seats.count == 40)
+            #expect(seats.filter { $0["state"] as? String == "occupied" }.map { $0["holder_name"] as? String } == ["Park", "Kim"])
+            #expect(seats.first { $0["seat"] as? String == "5" }?["until"] != nil)
+
+            // Lee holds seat 2 but does not come; after the hold lapses it is anyone's.
+            _ = try await cafe.call("PUT", "/me/tickets/\(leePass.id)/seat", json: ["seat": "2"], bearer: lee.access)
+            let choi = try await cafe.counterSale("day", holder: "Choi")
+            #expect(try await Self.checkIn(cafe, device: device.token, token: choi.token).display.seat == "3", "2 is held")
+            cafe.clock.advance(by: 11 * 60)
+            let yoon = try await cafe.counterSale("day", holder: "Yoon")
+            #expect(try await Self.checkIn(cafe, device: device.token, token: yoon.token).display.seat == "2", "the hold lapsed")
+
+            // Kim leaves: seat 5 is free again.
+            #expect(try await Self.checkIn(cafe, device: device.token, token: kimPass.token).verdict == .exit)
+            let after = try await cafe.call("GET", "/stores/1/seats", bearer: cafe.ownerToken)
+            #expect((after.object["seats"] as? [[String: Any]])?.first { $0["seat"] as? String == "5" }?["state"] as? String == "free")
+        }
+    }
+
+    @Test(arguments: TestBackend.available)
+    func anOfflineEntryGetsASeatWhenUploadedAndConcurrentEntriesNeverShare(backend: TestBackend) async throws {
+        try await TestCafe.run(backend) { cafe in
+            let device = try await KioskContractTests.enroll(cafe)
+            let choi = try await cafe.counterSale("period-7", holder: "Choi")
+            let event = KioskEvent(eventID: UUID(), passID: choi.ticketID, verdict: .enter, occurredAt: cafe.clock.now, decidedOffline: true, minutesCharged: nil)
+            let body = String(decoding: try WireCoding.encoder().encode(EventBatch(events: [event])), as: UTF8.self)
+            #expect(try await cafe.call("POST", KioskAPI.eventsPath, headers: KioskContractTests.device(device.token), rawBody: body).status == 200)
+            let page = try await cafe.call("GET", KioskAPI.syncPath, headers: KioskContractTests.device(device.token))
+            let sync = try WireCoding.decoder().decode(SyncPage.self, from: page.body)
+            #expect(sync.tickets.first { $0.passID == choi.ticketID }?.seat == "1")
+
+            var tokens: [String] = []
+            for _ in 0..<24 { tokens.append(try await cafe.counterSale("day").token) }
+            let seats = try await withThrowingTaskGroup(of: String?.self) { group in
+                for token in tokens {
+                    group.addTask { try await Self.checkIn(cafe, device: device.token, token: token).display.seat }
+                }
+                return try await group.reduce(into: [String?]()) { $0.append($1) }
+            }
+            #expect(seats.allSatisfy { $0 != nil })
+            #expect(Set(seats.compactMap { $0 }).count == 24, "one holder per seat: \(seats)")
+            #expect(!seats.contains("1"), "Choi's")
+        }
+    }
+}
