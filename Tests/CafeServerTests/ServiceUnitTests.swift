@@ -1,0 +1,67 @@
+import Foundation
+import Testing
+
+/// What `systemd/cafe-server.service` gives the process, tried on the real binary. The cause of
+/// libdispatch's "Failed to set thread priority for worker thread: … errno=13" at start: its
+/// timer manager thread (used by every `Task.sleep`) starts at user-interactive QoS, which
+/// Dispatch maps to nice -4; an unprivileged process may not lower its nice below what
+/// RLIMIT_NICE allows (0 by default), so setpriority() fails with EACCES. Started as `nobody`
+/// the line appears; with the unit's `LimitNICE` (RLIMIT_NICE 24: down to -4) it does not.
+/// Needs root to drop to `nobody`, and CAP_SYS_RESOURCE to raise the limit (a container without
+/// it checks the cause only: systemd sets such a limit as close as it can, and a real box can).
+@Suite("cafe-server's systemd unit")
+struct ServiceUnitTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    /// The unit's `LimitNICE=-4` as the raw RLIMIT_NICE value prlimit takes (20 − nice).
+    static func unitNiceLimit() throws -> Int {
+        let unit = try String(contentsOf: root.appendingPathComponent("systemd/cafe-server.service"), encoding: .utf8)
+        guard let line = unit.split(separator: "\n").first(where: { $0.hasPrefix("LimitNICE=") }),
+              let nice = Int(line.dropFirst("LimitNICE=".count)) else { throw CocoaError(.fileReadCorruptFile) }
+        return 20 - nice
+    }
+
+    /// Runs `cafe-server serve` as nobody for two seconds; returns its stderr.
+    static func serveAsNobody(niceLimit: Int?) async throws -> String {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("cafe-unit-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o777])
+        defer { try? FileManager.default.removeItem(at: folder) }
+        var arguments = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups",
+                         "env", "LIBDISPATCH_LOG=stderr", "CAFE_DATABASE=\(folder.path)/cafe.sqlite",
+                         JobInstancesProcessTests.cafeServer.path, "serve", "--port", "0", "--jobs-interval", "0"]
+        if let niceLimit { arguments = ["prlimit", "--nice=\(niceLimit)"] + arguments }
+        let command = ["2"] + arguments
+        return try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread {
+                do {
+                    let process = Process()
+                    process.executableURL = URL(fileURLWithPath: "/usr/bin/timeout")
+                    process.arguments = command
+                    let err = Pipe()
+                    process.standardError = err
+                    process.standardOutput = FileHandle.nullDevice
+                    try process.run()
+                    let errors = err.fileHandleForReading.readDataToEndOfFile()
+                    process.waitUntilExit()
+                    continuation.resume(returning: String(decoding: errors, as: UTF8.self))
+                } catch { continuation.resume(throwing: error) }
+            }
+        }
+    }
+
+    @Test func theUnitsNiceLimitLetsDispatchSetItsThreadPriorities() async throws {
+        guard getuid() == 0 else { return }
+        let limit = try Self.unitNiceLimit()
+        #expect(limit == 24, "LimitNICE=-4")
+        let without = try await Self.serveAsNobody(niceLimit: nil)
+        #expect(without.contains("listening on") || without.contains("database ready"), "the server started: \(without)")
+        #expect(without.contains("Failed to set thread priority"), "the cause is still there without the limit: \(without)")
+        let with = try await Self.serveAsNobody(niceLimit: limit)
+        if with.contains("failed to set the NICE resource limit") {
+            print("cafe-server unit: this machine cannot raise RLIMIT_NICE (no CAP_SYS_RESOURCE); checked the cause only")
+            return
+        }
+        #expect(with.contains("database ready"), "\(with)")
+        #expect(!with.contains("Failed to set thread priority"), "\(with)")
+    }
+}
