@@ -90,7 +90,7 @@ let package = Package(
         .target(
             name: "KioskRuntime",
             dependencies: [
-                "KioskCore", "CafeProtocol",
+                "KioskCore", "CafeProtocol", "ServiceLogging",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -157,10 +157,15 @@ let package = Package(
                 .product(name: "PostgresKit", package: "postgres-kit"),
             ],
             swiftSettings: swiftSettings),
+        // How kioskd and cafe-server log: journald's form under systemd, timestamps on a terminal.
+        .target(
+            name: "ServiceLogging",
+            dependencies: [.product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings),
         .executableTarget(
             name: "CafeServerMain",
             dependencies: [
-                "CafeServer", "CafeProtocol",
+                "CafeServer", "CafeProtocol", "ServiceLogging",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),

@@ -2,6 +2,7 @@ import ArgumentParser
 import CafeServer
 import Foundation
 import Logging
+import ServiceLogging
 
 @main
 struct CafeServerCommand: AsyncParsableCommand {
@@ -27,9 +28,12 @@ struct CafeServerCommand: AsyncParsableCommand {
         defaultSubcommand: Serve.self
     )
 
-    /// Logs go to stderr (stdout is for what a command prints); bootstrapped once, here.
+    /// Logs go to stderr (stdout is for what a command prints), in journald's form under
+    /// systemd (a priority prefix per line, no timestamp of our own); bootstrapped once, here.
+    /// Each logger's level is the one `--log-level` sets on it.
     static func main() async {
-        LoggingSystem.bootstrap(StreamLogHandler.standardError)
+        let form = ServiceLogHandler.form()
+        LoggingSystem.bootstrap { label in ServiceLogHandler(label: label, level: { .info }, form: form) }
         do {
             var command = try parseAsRoot()
             if var asyncCommand = command as? any AsyncParsableCommand {

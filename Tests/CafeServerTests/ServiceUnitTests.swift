@@ -23,14 +23,19 @@ struct ServiceUnitTests {
 
     /// Runs `cafe-server serve` as nobody for two seconds; returns its stderr.
     static func serveAsNobody(niceLimit: Int?) async throws -> String {
+        var prefix = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups"]
+        if let niceLimit { prefix = ["prlimit", "--nice=\(niceLimit)"] + prefix }
+        return try await serve(prefix: prefix, environment: ["LIBDISPATCH_LOG=stderr"])
+    }
+
+    /// `cafe-server serve` on a fresh SQLite file for two seconds, after `prefix` (a wrapper
+    /// command) with `environment`; returns its stderr.
+    static func serve(prefix: [String] = [], environment: [String]) async throws -> String {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("cafe-unit-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o777])
         defer { try? FileManager.default.removeItem(at: folder) }
-        var arguments = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups",
-                         "env", "LIBDISPATCH_LOG=stderr", "CAFE_DATABASE=\(folder.path)/cafe.sqlite",
-                         JobInstancesProcessTests.cafeServer.path, "serve", "--port", "0", "--jobs-interval", "0"]
-        if let niceLimit { arguments = ["prlimit", "--nice=\(niceLimit)"] + arguments }
-        let command = ["2"] + arguments
+        let command = ["2"] + prefix + ["env"] + environment + ["CAFE_DATABASE=\(folder.path)/cafe.sqlite",
+                       JobInstancesProcessTests.cafeServer.path, "serve", "--port", "0", "--jobs-interval", "0"]
         return try await withCheckedThrowingContinuation { continuation in
             Thread.detachNewThread {
                 do {
@@ -47,6 +52,16 @@ struct ServiceUnitTests {
                 } catch { continuation.resume(throwing: error) }
             }
         }
+    }
+
+    @Test func underSystemdItLogsInJournaldsForm() async throws {
+        let journal = try await Self.serve(environment: ["JOURNAL_STREAM=8:12345"]).split(separator: "\n").map(String.init)
+        #expect(journal.contains { $0.hasPrefix("<6>") && $0.contains("database ready") }, "\(journal)")
+        #expect(journal.contains { $0.hasPrefix("<5>") && $0.contains("no payment gateway configured") }, "notice is priority 5: \(journal)")
+        #expect(journal.allSatisfy { $0.range(of: #"^<[0-7]>"#, options: .regularExpression) != nil }, "every line has its priority: \(journal)")
+        #expect(journal.allSatisfy { !$0.contains("T") || $0.range(of: #"\d{4}-\d{2}-\d{2}T"#, options: .regularExpression) == nil }, "no timestamps of its own")
+        let console = try await Self.serve(environment: []).split(separator: "\n").map(String.init)
+        #expect(console.contains { $0.range(of: #"^\d{4}-\d{2}-\d{2}T.* info cafe-server: database ready"#, options: .regularExpression) != nil }, "\(console)")
     }
 
     @Test func theUnitsNiceLimitLetsDispatchSetItsThreadPriorities() async throws {
