@@ -10,7 +10,8 @@ import ServiceLifecycle
 public struct CafeServerDependencies: Sendable {
     public var database: ServerDatabase
     public var gateway: (any PaymentGateway)?
-    /// Exposed at `/metrics`; the entry point bootstraps swift-metrics with the same registry.
+    /// Served at `/metrics` on the metrics listener only (`buildMetricsApplication`), never on
+    /// the public API; the entry point bootstraps swift-metrics with the same registry.
     public var metrics: PrometheusCollectorRegistry
     /// The server's clock (tests pin it).
     public var now: @Sendable () -> Date
@@ -59,7 +60,7 @@ public func buildRouter(configuration: ServerConfiguration, dependencies: CafeSe
     router.add(middleware: LogRequestsMiddleware(.debug))
     router.add(middleware: APIFailureMiddleware())
 
-    OperationsRoutes(database: database, metrics: dependencies.metrics).add(to: router.group())
+    OperationsRoutes(database: database).add(to: router.group())
     KioskRoutes(service: kiosk, now: now).add(to: router.group("kiosk/v1"))
     let api = router.group().add(middleware: AccountAuthenticator(tokens: accessTokens))
     AccountRoutes(service: accounts, now: now).add(to: api)
@@ -72,10 +73,9 @@ public func buildRouter(configuration: ServerConfiguration, dependencies: CafeSe
     return router
 }
 
-/// Health for load balancers and systemd, readiness that checks the database, Prometheus text.
+/// Health for load balancers and systemd, readiness that checks the database.
 struct OperationsRoutes {
     let database: ServerDatabase
-    let metrics: PrometheusCollectorRegistry
 
     func add(to router: RouterGroup<CafeRequestContext>) {
         router.get("health") { _, _ -> Response in
@@ -87,12 +87,22 @@ struct OperationsRoutes {
             }
             return try WireResponse.json(["status": "ready"])
         }
-        router.get("metrics") { _, _ -> Response in
-            var headers = HTTPFields()
-            headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
-            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: metrics.emitToBuffer())))
-        }
     }
+}
+
+/// Prometheus text on a listener of its own (`--metrics-listen`, loopback or the private
+/// network the scraper is on): request counts and durations say too much about a business to
+/// hand to anyone who can reach the API.
+public func buildMetricsApplication(registry: PrometheusCollectorRegistry, host: String, port: Int, logger: Logger,
+                                    onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
+    let router = Router()
+    router.get("metrics") { _, _ -> Response in
+        var headers = HTTPFields()
+        headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: registry.emitToBuffer())))
+    }
+    return Application(router: router, configuration: .init(address: .hostname(host, port: port), serverName: "cafe-server-metrics"),
+                       onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) }, logger: logger)
 }
 
 /// Opening and migrating, for the entry point, the admin commands and the tests.

@@ -24,11 +24,11 @@ struct JobInstancesProcessTests {
         let log: URL
         private(set) var url = ""
 
-        init(database: String, log: URL) throws {
+        init(database: String, log: URL, extra: [String] = []) throws {
             self.log = log
             FileManager.default.createFile(atPath: log.path, contents: nil)
             process.executableURL = JobInstancesProcessTests.cafeServer
-            process.arguments = ["serve", "--port", "0", "--jobs-interval", "0.1", "--log-level", "info"]
+            process.arguments = ["serve", "--port", "0", "--jobs-interval", "0.1", "--log-level", "info"] + extra
             process.environment = ProcessInfo.processInfo.environment.merging(["CAFE_DATABASE": database, "CAFE_BCRYPT_COST": "4"]) { $1 }
             process.standardError = try FileHandle(forWritingTo: log)
             let out = Pipe()
@@ -69,10 +69,10 @@ struct JobInstancesProcessTests {
         }
     }
 
-    static func started(database: String, log: URL) async throws -> ServerProcess {
+    static func started(database: String, log: URL, extra: [String] = []) async throws -> ServerProcess {
         try await withCheckedThrowingContinuation { continuation in
             Thread.detachNewThread {
-                do { continuation.resume(returning: try ServerProcess(database: database, log: log)) } catch { continuation.resume(throwing: error) }
+                do { continuation.resume(returning: try ServerProcess(database: database, log: log, extra: extra)) } catch { continuation.resume(throwing: error) }
             }
         }
     }

@@ -1,3 +1,4 @@
+import CafeServerTesting
 import Foundation
 import Testing
 
@@ -52,6 +53,29 @@ struct ServiceUnitTests {
                 } catch { continuation.resume(throwing: error) }
             }
         }
+    }
+
+    @Test func metricsAreServedOnTheirOwnListenerOnly() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("cafe-metrics-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let server = try await JobInstancesProcessTests.started(database: folder.appendingPathComponent("cafe.sqlite").path,
+                                                                 log: folder.appendingPathComponent("serve.log"),
+                                                                 extra: ["--metrics-listen", "127.0.0.1:0"])
+        defer { server.stop() }
+        #expect(try await TestHTTP.call("GET", server.url + "/health").status == 200)
+        #expect(try await TestHTTP.call("GET", server.url + "/metrics").status == 404, "not on the API")
+        var metricsURL: String?
+        for _ in 0..<100 where metricsURL == nil {
+            let log = (try? String(contentsOf: server.log, encoding: .utf8)) ?? ""
+            metricsURL = log.components(separatedBy: "metrics on ").dropFirst().first?.split(separator: "\n").first.map(String.init)
+            if metricsURL == nil { try await Task.sleep(for: .milliseconds(50)) }
+        }
+        let url = try #require(metricsURL, "the metrics listener's address is logged")
+        let metrics = try await TestHTTP.call("GET", url)
+        #expect(metrics.status == 200)
+        #expect(metrics.headers["content-type"]?.hasPrefix("text/plain") == true)
+        #expect(String(decoding: metrics.body, as: UTF8.self).contains("hb_requests"), "the API's request count, scraped here")
     }
 
     @Test func underSystemdItLogsInJournaldsForm() async throws {

@@ -10,6 +10,15 @@ import UnixSignals
 
 extension CafeServerCommand {
     struct Serve: AsyncParsableCommand {
+        /// `127.0.0.1:9465` → ("127.0.0.1", 9465).
+        static func hostPort(_ text: String) throws -> (String, Int) {
+            guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port),
+                  colon > text.startIndex else {
+                throw ValidationError("--metrics-listen takes HOST:PORT, as 127.0.0.1:9465")
+            }
+            return (String(text[..<colon]), port)
+        }
+
         static let configuration = CommandConfiguration(
             abstract: "Serve the API (the default command).",
             discussion: """
@@ -30,12 +39,18 @@ extension CafeServerCommand {
         var port: Int?
 
         @Option(name: .long, help: ArgumentHelp(
+            "Serve Prometheus /metrics on this HOST:PORT, apart from the API (loopback or a private network). Env: CAFE_METRICS_LISTEN. Default: not served.",
+            valueName: "host:port"))
+        var metricsListen: String?
+
+        @Option(name: .long, help: ArgumentHelp(
             "Seconds between runs of the scheduled jobs (auto-exit); 0 turns them off on this instance. Env: CAFE_JOBS_INTERVAL. Default 60.",
             discussion: "Several instances on one PostgreSQL may all run them: each exit is done by one instance."))
         var jobsInterval: Double?
 
         func validate() throws {
             if let port, !(0...65535).contains(port) { throw ValidationError("--port must be 0 to 65535") }
+            if let metricsListen { _ = try Self.hostPort(metricsListen) }
             if let jobsInterval, !(jobsInterval == 0 || (0.1...3600).contains(jobsInterval)) {
                 throw ValidationError("--jobs-interval must be 0 (off) or 0.1 to 3600 seconds")
             }
@@ -72,6 +87,12 @@ extension CafeServerCommand {
                 }
                 let interval = jobsInterval ?? env["CAFE_JOBS_INTERVAL"].flatMap(Double.init) ?? 60
                 var services: [any Service] = [app]
+                if let listen = metricsListen ?? env["CAFE_METRICS_LISTEN"].flatMap({ $0.isEmpty ? nil : $0 }) {
+                    let (metricsHost, metricsPort) = try Self.hostPort(listen)
+                    services.append(buildMetricsApplication(registry: registry, host: metricsHost, port: metricsPort, logger: logger) { port in
+                        logger.info("metrics on http://\(metricsHost):\(port)/metrics")
+                    })
+                }
                 if interval > 0 {
                     services.append(CafeJobs(database: database, interval: .milliseconds(Int64(interval * 1000)), logger: logger))
                 } else {
