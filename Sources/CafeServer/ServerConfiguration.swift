@@ -31,17 +31,27 @@ public struct ServerConfiguration: Sendable {
 
 /// How to reach BootPay's REST API v2.
 public struct PaymentGatewayConfiguration: Sendable, Equatable {
+    /// BootPay's two ways to authenticate a server.
+    public enum Credentials: Sendable, Equatable {
+        /// The REST application id and private key, exchanged for a bearer token (`POST request/token`).
+        case applicationKey(applicationID: String, privateKey: String)
+        /// The client key and secret key of BootPay's current SDKs, sent as HTTP Basic on every call.
+        case clientSecret(clientKey: String, secretKey: String)
+    }
+
     /// `https://api.bootpay.co.kr/v2`, `https://dev-api.bootpay.co.kr/v2`, or a local fake.
     public var baseURL: String
-    public var applicationID: String
-    /// Secret: from the environment or a config file, never from the repository, never logged.
-    public var privateKey: String
+    /// Secrets: from the environment or a config file, never from the repository, never logged.
+    public var credentials: Credentials
     public var timeout: TimeInterval = 10
 
     public init(baseURL: String, applicationID: String, privateKey: String, timeout: TimeInterval = 10) {
+        self.init(baseURL: baseURL, credentials: .applicationKey(applicationID: applicationID, privateKey: privateKey), timeout: timeout)
+    }
+
+    public init(baseURL: String, credentials: Credentials, timeout: TimeInterval = 10) {
         self.baseURL = baseURL
-        self.applicationID = applicationID
-        self.privateKey = privateKey
+        self.credentials = credentials
         self.timeout = timeout
     }
 

@@ -20,7 +20,8 @@ struct CafeServerCommand: AsyncParsableCommand {
               cafe-server serve --port 8080
 
             Settings come from flags or the environment: CAFE_DATABASE, CAFE_HOST, CAFE_PORT, \
-            CAFE_BCRYPT_COST, BOOTPAY_URL, BOOTPAY_APPLICATION_ID, BOOTPAY_PRIVATE_KEY, \
+            CAFE_BCRYPT_COST, BOOTPAY_URL, BOOTPAY_APPLICATION_ID + BOOTPAY_PRIVATE_KEY (or \
+            BOOTPAY_CLIENT_KEY + BOOTPAY_SECRET_KEY), \
             FCM_SERVICE_ACCOUNT_FILE (a Firebase service-account key: push notifications), FCM_URL (secrets \
             belong in the environment or a systemd credential, never on the command line).
             """,
@@ -68,9 +69,11 @@ struct ServerOptions: ParsableArguments {
         var configuration = ServerConfiguration()
         configuration.database = try DatabaseLocation(parsing: database ?? env["CAFE_DATABASE"] ?? "cafe.sqlite")
         if let cost = bcryptCost ?? env["CAFE_BCRYPT_COST"].flatMap(UInt8.init) { configuration.bcryptCost = cost }
-        if let url = env["BOOTPAY_URL"] ?? env["BOOTPAY_APPLICATION_ID"].map({ _ in PaymentGatewayConfiguration.productionURL }),
-           let application = env["BOOTPAY_APPLICATION_ID"], let key = env["BOOTPAY_PRIVATE_KEY"] {
-            configuration.gateway = PaymentGatewayConfiguration(baseURL: url, applicationID: application, privateKey: key)
+        let bootpayURL = env["BOOTPAY_URL"] ?? PaymentGatewayConfiguration.productionURL
+        if let client = env["BOOTPAY_CLIENT_KEY"], let secret = env["BOOTPAY_SECRET_KEY"], !client.isEmpty, !secret.isEmpty {
+            configuration.gateway = PaymentGatewayConfiguration(baseURL: bootpayURL, credentials: .clientSecret(clientKey: client, secretKey: secret))
+        } else if let application = env["BOOTPAY_APPLICATION_ID"], let key = env["BOOTPAY_PRIVATE_KEY"] {
+            configuration.gateway = PaymentGatewayConfiguration(baseURL: bootpayURL, applicationID: application, privateKey: key)
         }
         if let file = env["FCM_SERVICE_ACCOUNT_FILE"], !file.isEmpty {
             configuration.push = PushConfiguration(serviceAccount: try FCMServiceAccount.load(path: file), baseURL: env["FCM_URL"] ?? FCMClient.productionURL)

@@ -1,7 +1,9 @@
 import CafeProtocol
+import CafeServer
 import CafeServerTesting
 import FakeBootPay
 import Foundation
+import Logging
 import Testing
 
 @Suite("Purchase: order → BootPay verification → sale and ticket in one transaction")
@@ -180,6 +182,30 @@ struct PurchaseTests {
             #expect(order.object["price"] as? Int == 12_000)
             let bad = try await cafe.call("PUT", "/catalog/day", json: ["price": -5], bearer: cafe.ownerToken)
             #expect(bad.status == 400)
+        }
+    }
+}
+
+@Suite("BootPay client credentials")
+struct BootPayCredentialsTests {
+    @Test func theClientKeyAndSecretKeyOfTheCurrentSDKsAreSentAsBasic() async throws {
+        let fake = FakeBootPay()
+        try await fake.run { url in
+            fake.add(.init(receiptID: "r-basic", orderID: "o-1", price: 10_000))
+            let logger = Logger(label: "bootpay-test")
+            let client = BootPayClient(configuration: PaymentGatewayConfiguration(
+                baseURL: url, credentials: .clientSecret(clientKey: fake.clientKey, secretKey: fake.secretKey), timeout: 2), logger: logger)
+            let receipt = try await client.receipt("r-basic")
+            #expect(receipt.price == 10_000)
+            #expect(receipt.orderID == "o-1")
+            try await client.cancel("r-basic", price: 4_000, reason: "partial refund")
+            #expect(fake.receipt("r-basic")?.cancelledPrice == 4_000, "a partial cancel")
+            #expect(fake.receipt("r-basic")?.status == 1, "still paid for the rest")
+            #expect(try await client.receipt("r-basic").cancelledPrice == 4_000)
+
+            let wrong = BootPayClient(configuration: PaymentGatewayConfiguration(
+                baseURL: url, credentials: .clientSecret(clientKey: fake.clientKey, secretKey: "not-it"), timeout: 2), logger: logger)
+            await #expect(throws: PaymentGatewayError.self) { try await wrong.receipt("r-basic") }
         }
     }
 }

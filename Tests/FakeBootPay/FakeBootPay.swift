@@ -7,7 +7,8 @@ import Synchronization
 
 /// A local BootPay REST API v2, for tests and the demo: `POST /v2/request/token`,
 /// `GET /v2/receipt/{id}`, `POST /v2/cancel`, speaking the real JSON (snake_case fields,
-/// `error_code` + `message` on failure, bearer tokens). Tests script receipts and faults.
+/// `error_code` + `message` on failure, bearer tokens, or HTTP Basic with the client key and
+/// secret key). Tests script receipts and faults.
 public final class FakeBootPay: Sendable {
     public struct Receipt: Sendable, Equatable {
         public var receiptID: String
@@ -56,6 +57,9 @@ public final class FakeBootPay: Sendable {
 
     public let applicationID: String
     public let privateKey: String
+    /// The current SDKs' credentials, accepted as HTTP Basic on every call.
+    public let clientKey = "fake-client-key"
+    public let secretKey = "fake-secret-key"
     private let state = Mutex(State())
 
     public init(applicationID: String = "fake-application", privateKey: String = "fake-private-key") {
@@ -150,7 +154,11 @@ public final class FakeBootPay: Sendable {
     }
 
     private func authorised(_ request: Request) -> Bool {
-        guard let header = request.headers[.authorization], header.hasPrefix("Bearer ") else { return false }
+        guard let header = request.headers[.authorization] else { return false }
+        if header.hasPrefix("Basic "), let decoded = Data(base64Encoded: String(header.dropFirst(6))) {
+            return String(decoding: decoded, as: UTF8.self) == "\(clientKey):\(secretKey)"
+        }
+        guard header.hasPrefix("Bearer ") else { return false }
         let token = String(header.dropFirst(7))
         return state.withLock { $0.tokens.contains(token) }
     }

@@ -177,7 +177,20 @@ enum Migrations {
             """,
             "CREATE INDEX print_jobs_pending ON print_jobs(store_id, printed_at)",
         ]),
-        Step(version: "002_seed_catalog", statements: Catalog.seedStatements()),
+        // The seed app's price list (₩), frozen as it shipped: a migration never reads
+        // application values, which change (owners edit prices with PUT /catalog/{code}).
+        Step(version: "002_seed_catalog", statements: [
+            "INSERT INTO products (code, kind, label, price, days, minutes, active, sort_order) VALUES ('day', 'day', '1일권 (day pass)', 10000, 1, NULL, 1, 0)",
+            "INSERT INTO products (code, kind, label, price, days, minutes, active, sort_order) VALUES ('period-7', 'period', '7일권 (7-day pass)', 15000, 7, NULL, 1, 1)",
+            "INSERT INTO products (code, kind, label, price, days, minutes, active, sort_order) VALUES ('period-14', 'period', '14일권 (14-day pass)', 30000, 14, NULL, 1, 2)",
+            "INSERT INTO products (code, kind, label, price, days, minutes, active, sort_order) VALUES ('period-21', 'period', '21일권 (21-day pass)', 40000, 21, NULL, 1, 3)",
+            "INSERT INTO products (code, kind, label, price, days, minutes, active, sort_order) VALUES ('period-28', 'period', '28일권 (28-day pass)', 50000, 28, NULL, 1, 4)",
+            "INSERT INTO products (code, kind, label, price, days, minutes, active, sort_order) VALUES ('time-1h', 'time', '1시간권 (1 hour)', 1000, 30, 60, 1, 5)",
+            "INSERT INTO products (code, kind, label, price, days, minutes, active, sort_order) VALUES ('time-4h', 'time', '4시간권 (4 hours)', 7000, 30, 240, 1, 6)",
+            "INSERT INTO products (code, kind, label, price, days, minutes, active, sort_order) VALUES ('time-10h', 'time', '10시간권 (10 hours)', 10000, 60, 600, 1, 7)",
+            "INSERT INTO products (code, kind, label, price, days, minutes, active, sort_order) VALUES ('time-50h', 'time', '50시간권 (50 hours)', 35000, 180, 3000, 1, 8)",
+            "INSERT INTO products (code, kind, label, price, days, minutes, active, sort_order) VALUES ('time-100h', 'time', '100시간권 (100 hours)', 50000, 365, 6000, 1, 9)",
+        ]),
         // Annul: a grant reversed because the door stayed shut. `annuls` on the annul event names
         // the grant; `annulled_by` on the grant names its annul (one annul per grant);
         // `ticket_before` is the pass's state before the grant (JSON), what an annul restores.

@@ -43,9 +43,10 @@ public protocol PaymentGateway: Sendable {
     func cancel(_ receiptID: String, price: Int, reason: String) async throws(PaymentGatewayError)
 }
 
-/// BootPay's REST API v2: `POST request/token` (application id + private key → a bearer token
-/// valid 30 minutes), `GET receipt/{id}`, `POST cancel`. The token is cached and renewed a
-/// minute before it expires.
+/// BootPay's REST API v2: `GET receipt/{id}`, `POST cancel`, authenticated either with a bearer
+/// token (`POST request/token` with the application id and private key; valid 30 minutes,
+/// cached and renewed a minute before it expires) or, with the client key and secret key of
+/// BootPay's current SDKs, HTTP Basic on every call.
 public final class BootPayClient: PaymentGateway {
     private let configuration: PaymentGatewayConfiguration
     private let http: HTTPClient
@@ -92,10 +93,20 @@ public final class BootPayClient: PaymentGateway {
         ], authorized: true)
     }
 
-    private func accessToken() async throws(PaymentGatewayError) -> String {
+    /// The `Authorization` header of an authorised call.
+    private func authorization() async throws(PaymentGatewayError) -> String {
+        switch configuration.credentials {
+        case .clientSecret(let clientKey, let secretKey):
+            return "Basic " + Data("\(clientKey):\(secretKey)".utf8).base64EncodedString()
+        case .applicationKey(let applicationID, let privateKey):
+            return "Bearer " + (try await accessToken(applicationID: applicationID, privateKey: privateKey))
+        }
+    }
+
+    private func accessToken(applicationID: String, privateKey: String) async throws(PaymentGatewayError) -> String {
         if let cached = await token.get(now: Date()) { return cached }
         let json = try await call("POST", "request/token", body: [
-            "application_id": configuration.applicationID, "private_key": configuration.privateKey,
+            "application_id": applicationID, "private_key": privateKey,
         ], authorized: false)
         guard let value = json["access_token"] as? String else { throw .unreachable("token response without access_token") }
         // BootPay says when the token expires; 30 minutes when it does not.
@@ -109,7 +120,7 @@ public final class BootPayClient: PaymentGateway {
         request.method = .init(rawValue: method)
         request.headers.add(name: "Accept", value: "application/json")
         if authorized {
-            request.headers.add(name: "Authorization", value: "Bearer \(try await accessToken())")
+            request.headers.add(name: "Authorization", value: try await authorization())
         }
         if let body {
             request.headers.add(name: "Content-Type", value: "application/json")

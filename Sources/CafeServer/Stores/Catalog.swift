@@ -48,27 +48,6 @@ public struct ProductInput: Codable, Sendable {
 }
 
 enum Catalog {
-    /// The seed app's price list (₩), as shipped by migration `002_seed_catalog`.
-    static let seed: [(code: String, kind: PassKind, label: String, price: Int, days: Int, minutes: Int?)] = [
-        ("day", .day, "1일권 (day pass)", 10_000, 1, nil),
-        ("period-7", .period, "7일권 (7-day pass)", 15_000, 7, nil),
-        ("period-14", .period, "14일권 (14-day pass)", 30_000, 14, nil),
-        ("period-21", .period, "21일권 (21-day pass)", 40_000, 21, nil),
-        ("period-28", .period, "28일권 (28-day pass)", 50_000, 28, nil),
-        ("time-1h", .time, "1시간권 (1 hour)", 1_000, 30, 60),
-        ("time-4h", .time, "4시간권 (4 hours)", 7_000, 30, 240),
-        ("time-10h", .time, "10시간권 (10 hours)", 10_000, 60, 600),
-        ("time-50h", .time, "50시간권 (50 hours)", 35_000, 180, 3_000),
-        ("time-100h", .time, "100시간권 (100 hours)", 50_000, 365, 6_000),
-    ]
-
-    static func seedStatements() -> [String] {
-        seed.enumerated().map { index, item in
-            let label = item.label.replacingOccurrences(of: "'", with: "''")
-            return "INSERT INTO products (code, kind, label, price, days, minutes, active, sort_order) VALUES ('\(item.code)', '\(item.kind.wireName)', '\(label)', \(item.price), \(item.days), \(item.minutes.map(String.init) ?? "NULL"), 1, \(index))"
-        }
-    }
-
     static func all(includeInactive: Bool, in db: any SQLDatabase) async throws -> [CatalogProduct] {
         try await db.raw("SELECT code, kind, label, price, days, minutes, active FROM products \(unsafeRaw: includeInactive ? "" : "WHERE active = 1") ORDER BY sort_order, code")
             .all(decoding: ProductRow.self).compactMap(\.product)
