@@ -184,10 +184,21 @@ let package = Package(
             dependencies: ["KioskCore"],
             path: "Tests/Support",
             swiftSettings: swiftSettings),
+        // How the fakes of remote services serve on loopback.
+        .target(
+            name: "FakeServerKit",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Tests/FakeServerKit",
+            swiftSettings: swiftSettings),
         // A local BootPay REST v2 server, for the server's tests, integration tests and the demo.
         .target(
             name: "FakeBootPay",
             dependencies: [
+                "FakeServerKit",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
@@ -200,6 +211,7 @@ let package = Package(
         .target(
             name: "FakeFCM",
             dependencies: [
+                "FakeServerKit",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),

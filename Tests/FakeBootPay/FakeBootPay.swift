@@ -1,8 +1,8 @@
+import FakeServerKit
 import Foundation
 import Hummingbird
 import Logging
 import NIOCore
-import ServiceLifecycle
 import Synchronization
 
 /// A local BootPay REST API v2, for tests and the demo: `POST /v2/request/token`,
@@ -76,21 +76,7 @@ public final class FakeBootPay: Sendable {
     /// Runs the fake on 127.0.0.1 (port 0: any free port) until `body` returns; `body` gets the
     /// base URL to configure, e.g. `http://127.0.0.1:PORT/v2`.
     public func run<T: Sendable>(port: Int = 0, _ body: @escaping @Sendable (String) async throws -> T) async throws -> T {
-        let (ports, continuation) = AsyncStream<Int>.makeStream()
-        var logger = Logger(label: "fake-bootpay")
-        logger.logLevel = .critical
-        let app = Application(router: router(), configuration: .init(address: .hostname("127.0.0.1", port: port), serverName: "fake-bootpay"),
-                              onServerRunning: { channel in continuation.yield(channel.localAddress?.port ?? 0) }, logger: logger)
-        return try await withThrowingTaskGroup(of: T?.self) { group in
-            let serviceGroup = ServiceGroup(configuration: .init(services: [app], logger: logger))
-            group.addTask { try await serviceGroup.run(); return nil }
-            var iterator = ports.makeAsyncIterator()
-            guard let boundPort = await iterator.next() else { throw CancellationError() }
-            defer { group.cancelAll() }
-            let result = try await body("http://127.0.0.1:\(boundPort)/v2")
-            await serviceGroup.triggerGracefulShutdown()
-            return result
-        }
+        try await LoopbackApplication.run(router(), name: "fake-bootpay", port: port) { port in try await body("http://127.0.0.1:\(port)/v2") }
     }
 
     private func router() -> Router<BasicRequestContext> {

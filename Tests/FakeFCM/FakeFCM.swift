@@ -1,10 +1,10 @@
 import CryptoExtras
+import FakeServerKit
 import Foundation
 import Hummingbird
 import JWTKit
 import Logging
 import NIOCore
-import ServiceLifecycle
 import Synchronization
 
 /// A local Firebase Cloud Messaging, for tests and the demo: Google's OAuth2 token endpoint
@@ -75,21 +75,7 @@ public final class FakeFCM: Sendable {
 
     /// Runs on 127.0.0.1 (port 0: any free port) until `body` returns; `body` gets the base URL.
     public func run<T: Sendable>(port: Int = 0, _ body: @escaping @Sendable (String) async throws -> T) async throws -> T {
-        let (ports, continuation) = AsyncStream<Int>.makeStream()
-        var logger = Logger(label: "fake-fcm")
-        logger.logLevel = .critical
-        let app = Application(router: router(), configuration: .init(address: .hostname("127.0.0.1", port: port), serverName: "fake-fcm"),
-                              onServerRunning: { channel in continuation.yield(channel.localAddress?.port ?? 0) }, logger: logger)
-        return try await withThrowingTaskGroup(of: T?.self) { group in
-            let serviceGroup = ServiceGroup(configuration: .init(services: [app], logger: logger))
-            group.addTask { try await serviceGroup.run(); return nil }
-            var iterator = ports.makeAsyncIterator()
-            guard let boundPort = await iterator.next() else { throw CancellationError() }
-            defer { group.cancelAll() }
-            let result = try await body("http://127.0.0.1:\(boundPort)")
-            await serviceGroup.triggerGracefulShutdown()
-            return result
-        }
+        try await LoopbackApplication.run(router(), name: "fake-fcm", port: port) { port in try await body("http://127.0.0.1:\(port)") }
     }
 
     struct Assertion: JWTPayload {

@@ -50,23 +50,13 @@ public protocol PaymentGateway: Sendable {
 public final class BootPayClient: PaymentGateway {
     private let configuration: PaymentGatewayConfiguration
     private let http: HTTPClient
-    private let token = TokenCache()
+    private let token = AccessTokenCache()
     private let logger: Logger
 
     public init(configuration: PaymentGatewayConfiguration, http: HTTPClient = .shared, logger: Logger) {
         self.configuration = configuration
         self.http = http
         self.logger = logger
-    }
-
-    private actor TokenCache {
-        var value: (token: String, expires: Date)?
-        func get(now: Date) -> String? {
-            guard let value, value.expires.timeIntervalSince(now) > 60 else { return nil }
-            return value.token
-        }
-        func set(_ token: String, expires: Date) { value = (token, expires) }
-        func clear() { value = nil }
     }
 
     public func receipt(_ receiptID: String) async throws(PaymentGatewayError) -> GatewayReceipt {
@@ -153,4 +143,18 @@ extension String {
     func trimmingSuffix(_ suffix: String) -> String {
         hasSuffix(suffix) ? String(dropLast(suffix.count)) : self
     }
+}
+
+/// A bearer token from an OAuth-style endpoint (BootPay's, Google's), kept until a minute
+/// before it expires.
+actor AccessTokenCache {
+    private var value: (token: String, expires: Date)?
+
+    func get(now: Date) -> String? {
+        guard let value, value.expires.timeIntervalSince(now) > 60 else { return nil }
+        return value.token
+    }
+
+    func set(_ token: String, expires: Date) { value = (token, expires) }
+    func clear() { value = nil }
 }

@@ -123,16 +123,6 @@ public final class FCMClient: PushSender {
         await keys.add(rsa: key, digestAlgorithm: .sha256)
     }
 
-    private actor AccessTokenCache {
-        var value: (token: String, expires: Date)?
-        func get(now: Date) -> String? {
-            guard let value, value.expires.timeIntervalSince(now) > 60 else { return nil }
-            return value.token
-        }
-        func set(_ token: String, expires: Date) { value = (token, expires) }
-        func clear() { value = nil }
-    }
-
     public func send(_ message: PushMessage) async throws(PushError) {
         let bearer = try await accessToken()
         var request = HTTPClientRequest(url: "\(baseURL)/v1/projects/\(account.projectID)/messages:send")

@@ -183,12 +183,10 @@ struct Admin: AsyncParsableCommand {
             abstract: "Refund a ticket by the store's refund policy: the quoted amount is cancelled at the gateway, the pass denied at the door.",
             discussion: "The amount follows the store's policy (see GET /stores/{id}/refund-policy); a pass sold at the counter is paid back in cash by the staff.")
         @OptionGroup var options: ServerOptions
-        @Option(help: "The store number.") var store: UInt32
-        @Argument(help: "The ticket id.") var ticket: String
+        @OptionGroup var which: StoreTicket
 
         func run() async throws {
-            guard let id = UUID(uuidString: ticket) else { throw ValidationError("\(ticket) is not a ticket id") }
-            let store = self.store
+            let (id, store) = try (which.ticketID(), which.store)
             let amount = try await options.withAdmin { admin in
                 try await admin.refund(ticket: id, store: store)
             }
@@ -196,16 +194,25 @@ struct Admin: AsyncParsableCommand {
         }
     }
 
+    /// `--store N TICKET`, for the commands about one ticket.
+    struct StoreTicket: ParsableArguments {
+        @Option(help: "The store number.") var store: UInt32
+        @Argument(help: "The ticket id.") var ticket: String
+
+        func ticketID() throws -> UUID {
+            guard let id = UUID(uuidString: ticket) else { throw ValidationError("\(ticket) is not a ticket id") }
+            return id
+        }
+    }
+
     struct RefundQuote: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Show what refunding a ticket would give back now, term by term, by the store's refund policy (nothing changes).")
         @OptionGroup var options: ServerOptions
-        @Option(help: "The store number.") var store: UInt32
-        @Argument(help: "The ticket id.") var ticket: String
+        @OptionGroup var which: StoreTicket
 
         func run() async throws {
-            guard let id = UUID(uuidString: ticket) else { throw ValidationError("\(ticket) is not a ticket id") }
-            let store = self.store
+            let (id, store) = try (which.ticketID(), which.store)
             let quote = try await options.withAdmin { admin in try await admin.refundQuote(ticket: id, store: store) }
             print(quote.rendered())
         }
