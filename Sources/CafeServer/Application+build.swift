@@ -60,49 +60,21 @@ public func buildRouter(configuration: ServerConfiguration, dependencies: CafeSe
     router.add(middleware: LogRequestsMiddleware(.debug))
     router.add(middleware: APIFailureMiddleware())
 
-    OperationsRoutes(database: database).add(to: router.group())
-    KioskRoutes(service: kiosk, now: now).add(to: router.group("kiosk/v1"))
+    router.addRoutes(OperationsRoutes(database: database).collection)
+    router.addRoutes(KioskRoutes(service: kiosk, now: now).collection, atPath: RouterPath(KioskAPI.basePath))
+    // Everything else is the app's and the consoles': the caller is read from a bearer token.
     let api = router.group().add(middleware: AccountAuthenticator(tokens: accessTokens))
-    AccountRoutes(service: accounts, now: now).add(to: api)
-    OrderRoutes(service: orders, now: now).add(to: api)
-    OwnerRoutes(service: owners, now: now).add(to: api)
+    api.addRoutes(AccountRoutes(service: accounts, now: now).collection)
+    api.addRoutes(OrderRoutes(service: orders, now: now).collection)
+    api.addRoutes(StoreRoutes(service: owners, now: now).collection)
+    api.addRoutes(DeviceRoutes(service: owners, now: now).collection)
+    api.addRoutes(CounterSaleRoutes(service: owners, now: now).collection)
+    api.addRoutes(ReportRoutes(service: owners, now: now).collection)
     api.addRoutes(RefundRoutes(service: refunds, owners: owners, now: now).collection)
     api.addRoutes(NoticeRoutes(service: notices, owners: owners, now: now).collection)
     api.addRoutes(OwnerDayRoutes(service: OwnerDayService(database: database), owners: owners, now: now).collection)
     api.addRoutes(SeatRoutes(service: SeatService(database: database), owners: owners, now: now).collection)
     return router
-}
-
-/// Health for load balancers and systemd, readiness that checks the database.
-struct OperationsRoutes {
-    let database: ServerDatabase
-
-    func add(to router: RouterGroup<CafeRequestContext>) {
-        router.get("health") { _, _ -> Response in
-            try WireResponse.json(["status": "ok"])
-        }
-        router.get("ready") { _, _ -> Response in
-            guard await database.ping() else {
-                return try WireResponse.json(APIError(code: "not_ready", message: "the database does not answer"), status: .serviceUnavailable)
-            }
-            return try WireResponse.json(["status": "ready"])
-        }
-    }
-}
-
-/// Prometheus text on a listener of its own (`--metrics-listen`, loopback or the private
-/// network the scraper is on): request counts and durations say too much about a business to
-/// hand to anyone who can reach the API.
-public func buildMetricsApplication(registry: PrometheusCollectorRegistry, host: String, port: Int, logger: Logger,
-                                    onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
-    let router = Router()
-    router.get("metrics") { _, _ -> Response in
-        var headers = HTTPFields()
-        headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
-        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: registry.emitToBuffer())))
-    }
-    return Application(router: router, configuration: .init(address: .hostname(host, port: port), serverName: "cafe-server-metrics"),
-                       onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) }, logger: logger)
 }
 
 /// Opening and migrating, for the entry point, the admin commands and the tests.

@@ -171,7 +171,8 @@ struct AccountRoutes {
     let service: AccountService
     let now: @Sendable () -> Date
 
-    func add(to router: RouterGroup<CafeRequestContext>) {
+    var collection: RouteCollection<CafeRequestContext> {
+        let router = RouteCollection(context: CafeRequestContext.self)
         router.post("accounts") { request, context -> Response in
             let body = try await request.decodeBody(SignUpRequest.self, context: context)
             let account = try await service.create(login: body.login, password: body.password, displayName: body.displayName,
@@ -199,32 +200,7 @@ struct AccountRoutes {
             guard let row = try await service.account(id: caller.id) else { throw APIFailure.unauthorized() }
             return row.view
         }
+        return router
     }
 }
 
-/// JSON responses with our wire conventions and a chosen status.
-enum WireResponse {
-    static func json(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
-        let data = try WireCoding.encoder().encode(value)
-        var headers = HTTPFields()
-        headers[.contentType] = "application/json; charset=utf-8"
-        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
-    }
-}
-
-/// Reads `Authorization: Bearer <access token>` when present; routes that need a caller ask
-/// `context.requireAccount()`.
-struct AccountAuthenticator: RouterMiddleware {
-    let tokens: AccessTokens
-
-    func handle(_ request: Request, context: CafeRequestContext, next: (Request, CafeRequestContext) async throws -> Response) async throws -> Response {
-        var context = context
-        if let header = request.headers[.authorization], header.hasPrefix("Bearer ") {
-            guard let account = await tokens.verify(String(header.dropFirst("Bearer ".count))) else {
-                throw APIFailure(.unauthorized, "unauthorized", "the access token is invalid or expired; refresh it")
-            }
-            context.account = account
-        }
-        return try await next(request, context)
-    }
-}

@@ -7,7 +7,8 @@ struct KioskRoutes {
     let service: KioskService
     let now: @Sendable () -> Date
 
-    func add(to router: RouterGroup<CafeRequestContext>) {
+    var collection: RouteCollection<CafeRequestContext> {
+        let router = RouteCollection(context: CafeRequestContext.self)
         router.post("enroll") { request, context -> Response in
             let body = try await request.decodeBody(EnrollRequest.self, context: context)
             return try WireResponse.json(try await service.enroll(body, now: now()))
@@ -43,23 +44,7 @@ struct KioskRoutes {
             try await service.acknowledge(job: job, ack: body, device: caller)
             return Response(status: .noContent)
         }
+        return router
     }
 }
 
-/// `Authorization: Device <token>`: an enrolled device that was not revoked, or 401 everywhere.
-struct DeviceAuthenticator: RouterMiddleware {
-    let service: KioskService
-
-    func handle(_ request: Request, context: CafeRequestContext, next: (Request, CafeRequestContext) async throws -> Response) async throws -> Response {
-        let prefix = KioskAPI.authorizationScheme + " "
-        guard let header = request.headers[.authorization], header.hasPrefix(prefix), header.count < 200 else {
-            throw APIFailure(.unauthorized, APIError.unauthorized, "missing 'Authorization: Device <token>'")
-        }
-        guard let device = try await service.authenticate(token: String(header.dropFirst(prefix.count))) else {
-            throw APIFailure(.unauthorized, APIError.unauthorized, "unknown or revoked device: enrol it again")
-        }
-        var context = context
-        context.device = device
-        return try await next(request, context)
-    }
-}

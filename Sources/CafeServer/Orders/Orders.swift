@@ -184,18 +184,12 @@ struct OrderService: Sendable {
     }
 }
 
-extension Optional {
-    func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async rethrows -> T? {
-        guard let value = self else { return nil }
-        return try await transform(value)
-    }
-}
-
 struct OrderRoutes {
     let service: OrderService
     let now: @Sendable () -> Date
 
-    func add(to router: RouterGroup<CafeRequestContext>) {
+    var collection: RouteCollection<CafeRequestContext> {
+        let router = RouteCollection(context: CafeRequestContext.self)
         router.post("orders") { request, context -> Response in
             let caller = try context.requireAccount()
             let body = try await request.decodeBody(CreateOrderRequest.self, context: context)
@@ -216,17 +210,7 @@ struct OrderRoutes {
             let tickets = try await service.database.read { db in try await Tickets.owned(by: caller.id, in: db) }
             return try WireResponse.json(["tickets": tickets.map(\.view)])
         }
+        return router
     }
 }
 
-extension CafeRequestContext {
-    func uuidParameter(_ name: String) throws -> UUID {
-        guard let text = parameters.get(name), let id = UUID(uuidString: text) else { throw APIFailure.invalid("\(name) must be a UUID") }
-        return id
-    }
-
-    func storeParameter() throws -> UInt32 {
-        guard let text = parameters.get("store_id"), let id = UInt32(text), id > 0 else { throw APIFailure.invalid("store_id must be a positive integer") }
-        return id
-    }
-}
