@@ -60,4 +60,22 @@ public struct BenchmarkData: Sendable {
             return tickets.count
         }
     }
+
+    /// Puts `count` tickets inside, entered `hoursAgo` hours ago (past the 12-hour visit cap, so
+    /// the auto-exit job has them all to do): what `admin run-jobs` then measures.
+    public func enterTickets(store: UInt32, count: Int, hoursAgo: Double = 13, now: Date = Date()) async throws -> Int {
+        try await database.transaction { db in
+            let entered = DBTime.millis(now.addingTimeInterval(-hoursAgo * 3600))
+            let tickets = try await db.raw("""
+                SELECT \(unsafeRaw: Tickets.columns) FROM tickets WHERE store_id = \(bind: Int64(store)) AND inside = 0 ORDER BY revision LIMIT \(literal: count)
+                """).all(decoding: TicketRow.self)
+            for var ticket in tickets {
+                ticket.inside = 1
+                ticket.lastEnteredAt = entered
+                ticket.revision = try await Revisions.next(store: store, in: db)
+                try await Tickets.save(ticket, now: now, in: db)
+            }
+            return tickets.count
+        }
+    }
 }

@@ -6,7 +6,7 @@ extension CafeServerCommand {
     struct Bench: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Make benchmark data: many signed tickets, or a batch of changes (Benchmarks/central.sh uses them).",
-            subcommands: [Seed.self, Touch.self])
+            subcommands: [Seed.self, Touch.self, Enter.self])
 
         struct Seed: AsyncParsableCommand {
             static let configuration = CommandConfiguration(abstract: "Sell N passes in bulk; print their tokens, one a line.")
@@ -23,6 +23,22 @@ extension CafeServerCommand {
                 }
                 FileHandle.standardOutput.write(Data((tokens.joined(separator: "\n") + "\n").utf8))
                 FileHandle.standardError.write(Data("seeded \(tokens.count) tickets in \(clock.now - start)\n".utf8))
+            }
+        }
+
+        struct Enter: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(
+                abstract: "Put N tickets inside, entered 13 hours ago: work for the auto-exit job (then time `admin run-jobs`).")
+            @OptionGroup var options: ServerOptions
+            @Option(help: "The store number.") var store: UInt32 = 1
+            @Option(help: "How many tickets.") var count = 1_000
+
+            func run() async throws {
+                let (store, count) = (self.store, self.count)
+                let entered = try await options.withDatabase { database, _, _ in
+                    try await BenchmarkData(database: database).enterTickets(store: store, count: count)
+                }
+                print("\(entered) tickets inside")
             }
         }
 
