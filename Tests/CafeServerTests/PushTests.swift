@@ -38,7 +38,7 @@ struct PushTests {
             #expect(round.sent == 2, "\(round)")
             let delivered = cafe.fcm.delivered
             #expect(delivered.map(\.token) == ["guardian-phone", "guardian-phone"], "only the device that opted in")
-            #expect(delivered.first?.title.contains("Entered") == true)
+            #expect(delivered.first?.title.contains("Entered") == true, "one device's messages in the order written")
             #expect(delivered.first?.body.hasSuffix("entered Gangnam at 10:00") == true, "\(delivered)")
             #expect(delivered.last?.body.hasSuffix("left Gangnam at 12:00") == true, "\(delivered)")
             #expect(delivered.first?.data["ticket_id"] == pass.id)
@@ -98,6 +98,7 @@ struct PushTests {
             #expect((leeNotices.object["notices"] as? [[String: Any]])?.map { $0["title"] as? String } == ["휴무 안내"])
             #expect(try await cafe.deliverPush().sent == 3)
             #expect(cafe.fcm.delivered.filter { $0.token == "kim-phone" }.count == 2)
+            #expect(cafe.fcm.tokenRequests == 1, "two devices sent to at once share one access-token fetch")
         }
     }
 

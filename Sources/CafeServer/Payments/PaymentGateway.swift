@@ -146,9 +146,10 @@ extension String {
 }
 
 /// A bearer token from an OAuth-style endpoint (BootPay's, Google's), kept until a minute
-/// before it expires.
+/// before it expires. Callers asking at once while it is being fetched share one fetch.
 actor AccessTokenCache {
     private var value: (token: String, expires: Date)?
+    private var inflight: Task<(token: String, expires: Date), any Error>?
 
     func get(now: Date) -> String? {
         guard let value, value.expires.timeIntervalSince(now) > 60 else { return nil }
@@ -157,4 +158,16 @@ actor AccessTokenCache {
 
     func set(_ token: String, expires: Date) { value = (token, expires) }
     func clear() { value = nil }
+
+    /// The cached token, or the one `fetch` gets (once for every caller waiting meanwhile).
+    func token(now: Date, fetch: @escaping @Sendable () async throws -> (token: String, expires: Date)) async throws -> String {
+        if let cached = get(now: now) { return cached }
+        if let inflight { return try await inflight.value.token }
+        let task = Task { try await fetch() }
+        inflight = task
+        defer { inflight = nil }
+        let (token, expires) = try await task.value
+        value = (token, expires)
+        return token
+    }
 }

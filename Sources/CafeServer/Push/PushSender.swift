@@ -165,7 +165,16 @@ public final class FCMClient: PushSender {
     }
 
     private func accessToken() async throws(PushError) -> String {
-        if let cached = await token.get(now: Date()) { return cached }
+        do {
+            return try await token.token(now: Date()) { () async throws -> (token: String, expires: Date) in try await self.fetchAccessToken() }
+        } catch let error as PushError {
+            throw error
+        } catch {
+            throw .retryable("\(error)")
+        }
+    }
+
+    private func fetchAccessToken() async throws(PushError) -> (token: String, expires: Date) {
         let now = Date()
         let claims = ServiceAccountAssertion(iss: .init(value: account.clientEmail), scope: Self.scope, aud: .init(value: account.tokenURI),
                                              iat: .init(value: now), exp: .init(value: now.addingTimeInterval(3600)))
@@ -182,8 +191,7 @@ public final class FCMClient: PushSender {
             throw .rejected("the token endpoint refused the service account: \(reason)")
         }
         let lifetime = (json["expires_in"] as? NSNumber)?.doubleValue ?? 3600
-        await token.set(value, expires: now.addingTimeInterval(lifetime))
-        return value
+        return (value, now.addingTimeInterval(lifetime))
     }
 
     private func execute(_ request: HTTPClientRequest) async throws(PushError) -> (UInt, [String: Any]) {
