@@ -91,6 +91,13 @@ import Testing
         #expect(denied.status == 3)
         #expect(denied.stdout.contains("DENY unknown_key"))
         #expect(denied.stdout.contains("not among this kiosk's keys"))
+        // One token in 45 starts with "-": it is a token, not an option.
+        let dashed = try await Kioskd.run(["check", "--state-dir", state, "-" + String(try token(signer: signer, passID: passID).dropFirst())])
+        #expect(dashed.status == 3, "judged as a (damaged) pass, not a usage error: \(dashed.stderr)")
+        #expect(dashed.stdout.contains("DENY"))
+        let typo = try await Kioskd.run(["check", "--state-dir", state, "--fille", "x.png"])
+        #expect(typo.status == 64)
+        #expect(typo.stderr.contains("unknown option --fille"), "\(typo.stderr)")
 
         let sync = try await Kioskd.run(["sync", "--state-dir", state])
         #expect(sync.status == 0, "\(sync.stderr)")

@@ -79,7 +79,7 @@ class Camera(threading.Thread):
     def frame_with(self, text):
         # The code as our own renderer draws it (kioskd render, SVG in module units: one
         # "Mx yhn" run of dark modules per subpath).
-        svg = subprocess.run([self.kioskd, "render", text, "--format", "svg", "--module-size", "1", "--quiet-zone", "0"],
+        svg = subprocess.run([self.kioskd, "render", "--format", "svg", "--module-size", "1", "--quiet-zone", "0", "--", text],
                              check=True, capture_output=True, text=True).stdout
         size = int(re.search(r'width="(\d+)"', svg).group(1))
         matrix = [[False] * size for _ in range(size)]

@@ -26,10 +26,19 @@ extension Kioskd {
         @Option(help: "Read the pass from the QR code(s) in this image instead.")
         var file: String?
 
-        @Argument(help: "The pass token text (base45).")
-        var token: String?
+        // Collected unparsed: a base45 token may start with "-" (one in 45 does), which the
+        // parser would otherwise take for an option.
+        @Argument(parsing: .allUnrecognized, help: "The pass token text (base45; one that starts with '-' is fine).")
+        var tokens: [String] = []
+
+        var token: String? { tokens.first }
 
         func validate() throws {
+            // Base45 has no lowercase letters: a word with one is an option we do not know.
+            if let unknown = tokens.first(where: { $0.contains(where: \.isLowercase) }) {
+                throw ValidationError("unknown option \(unknown) (a pass token is base45: capitals, digits, space and $%*+-./:)")
+            }
+            guard tokens.count <= 1 else { throw ValidationError("give one TOKEN at a time (quote it: base45 may contain spaces)") }
             guard (token == nil) != (file == nil) else { throw ValidationError("give a TOKEN or --file IMAGE (one of them)") }
         }
 

@@ -7,7 +7,9 @@ import Testing
 /// `kioskd run` — camera stream, online check-ins, a background sync pushing the outbox —
 /// killed with SIGKILL again and again, talking to the real `cafe-server` through a proxy that
 /// drops about half the requests (so some decisions go offline and uploads fail half-way).
-/// Every decision kioskd printed reaches the server exactly once.
+/// Every decision kioskd printed reaches the server exactly once. The online deadline is long
+/// (5 s, the most kioskd allows) because the full test suite starves this box's two cores while it runs: a dropped
+/// request goes offline at once anyway, and a passed one must be able to come back online.
 @Suite("kill -9 in a loop against the real server")
 struct KillLoopIntegrationTests {
     static let width = 320, height = 240
@@ -54,7 +56,7 @@ struct KillLoopIntegrationTests {
             for _ in 0..<5 {
                 let (lines, _) = try await CrashSafetyTests.runAndKill(
                     ["run", "--raw", "gray", "--size", "\(Self.width)x\(Self.height)", streamPath, "--state-dir", state,
-                     "--deadline-ms", "2000", "--sync-interval", "1", "--log-level", "critical"],
+                     "--deadline-ms", "5000", "--sync-interval", "1", "--log-level", "critical"],
                     afterLines: Int.random(in: 3...25, using: &generator))
                 printed += lines.compactMap { line in
                     let fields = line.split(separator: "\t", omittingEmptySubsequences: false)
