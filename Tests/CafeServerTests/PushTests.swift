@@ -141,7 +141,7 @@ struct PushTests {
 
     @Test func aServiceAccountKeyTheTokenEndpointDoesNotKnowIsRefused() async throws {
         let fcm = try await FakeFCM()
-        let stranger = try await FakeFCM()
+        let stranger = try await FakeFCM(freshKey: true)
         try await fcm.run { url in
             let account = FCMServiceAccount(projectID: fcm.projectID, clientEmail: fcm.clientEmail, privateKey: stranger.privateKeyPEM, tokenURI: url + "/token")
             let client = try await FCMClient(account: account, baseURL: url, timeout: 2, logger: .init(label: "test"))

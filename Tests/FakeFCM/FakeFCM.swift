@@ -51,8 +51,13 @@ public final class FakeFCM: Sendable {
     private let verifier: JWTKeyCollection
     private let state = Mutex(State())
 
-    public init() async throws {
-        let key = try _RSA.Signing.PrivateKey(keySize: .bits2048)
+    /// One key for every fake in the process: RSA key generation costs seconds in a debug build,
+    /// and every test cafe starts a fake.
+    private static let sharedKey: Result<_RSA.Signing.PrivateKey, any Error> = Result { try _RSA.Signing.PrivateKey(keySize: .bits2048) }
+
+    /// `freshKey`: a service account of its own (a stranger's key), not the process's shared one.
+    public init(freshKey: Bool = false) async throws {
+        let key = freshKey ? try _RSA.Signing.PrivateKey(keySize: .bits2048) : try Self.sharedKey.get()
         privateKeyPEM = key.pemRepresentation
         verifier = JWTKeyCollection()
         await verifier.add(rsa: try Insecure.RSA.PublicKey(pem: key.publicKey.pemRepresentation), digestAlgorithm: .sha256)
