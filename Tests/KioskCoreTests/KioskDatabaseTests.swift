@@ -28,6 +28,23 @@ import Testing
                    decidedOffline: true, minutesCharged: nil)
     }
 
+    @Test func archivedPassesLeaveTheCache() throws {
+        let database = try KioskDatabase.inMemory()
+        let kept = ticket(revision: 1)
+        let finished = ticket(revision: 2)
+        try database.apply(page([kept, finished], cursor: "r2"))
+        var archived = page([], cursor: "r3")
+        archived.archived = [finished.passID, UUID()]   // one the cache never had: nothing to drop
+        try database.apply(archived)
+        #expect(try database.ticket(passID: finished.passID) == nil)
+        #expect(try database.ticket(passID: kept.passID) == kept)
+        #expect(try database.syncCursor() == "r3")
+        // An older server's page has no "archived" key: none.
+        let json = #"{"cursor":"r4","has_more":false,"keys":[],"print_jobs":[],"server_time":"2026-11-25T01:00:00Z","#
+            + #""store":{"name":"G","seats":1,"store_id":1,"time_zone":"Asia/Seoul"},"tickets":[]}"#
+        #expect(try WireCoding.decoder().decode(SyncPage.self, from: Data(json.utf8)).archived == [])
+    }
+
     @Test func aSyncPageIsAppliedWholeAndIdempotently() throws {
         let database = try KioskDatabase.inMemory()
         #expect(try database.storeSettings() == nil)

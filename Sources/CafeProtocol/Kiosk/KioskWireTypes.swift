@@ -204,9 +204,13 @@ public struct SyncPage: Codable, Equatable, Sendable {
     public var store: StoreSettings
     public var printJobs: [PrintJob]
     public var serverTime: Date
+    /// Passes the server archived since the cursor: finished (their token's validity ended well
+    /// before), so the kiosk drops them from its cache — a scan of one is `expired` by its token
+    /// alone. Absent from older servers' pages: none.
+    public var archived: [UUID]
 
     public init(cursor: String, hasMore: Bool, tickets: [TicketState], keys: [PublicKeyRecord],
-                store: StoreSettings, printJobs: [PrintJob], serverTime: Date) {
+                store: StoreSettings, printJobs: [PrintJob], serverTime: Date, archived: [UUID] = []) {
         self.cursor = cursor
         self.hasMore = hasMore
         self.tickets = tickets
@@ -214,10 +218,23 @@ public struct SyncPage: Codable, Equatable, Sendable {
         self.store = store
         self.printJobs = printJobs
         self.serverTime = serverTime
+        self.archived = archived
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        cursor = try container.decode(String.self, forKey: .cursor)
+        hasMore = try container.decode(Bool.self, forKey: .hasMore)
+        tickets = try container.decode([TicketState].self, forKey: .tickets)
+        keys = try container.decode([PublicKeyRecord].self, forKey: .keys)
+        store = try container.decode(StoreSettings.self, forKey: .store)
+        printJobs = try container.decode([PrintJob].self, forKey: .printJobs)
+        serverTime = try container.decode(Date.self, forKey: .serverTime)
+        archived = try container.decodeIfPresent([UUID].self, forKey: .archived) ?? []
     }
 
     enum CodingKeys: String, CodingKey {
-        case cursor, hasMore = "has_more", tickets, keys, store, printJobs = "print_jobs", serverTime = "server_time"
+        case cursor, hasMore = "has_more", tickets, keys, store, printJobs = "print_jobs", serverTime = "server_time", archived
     }
 }
 

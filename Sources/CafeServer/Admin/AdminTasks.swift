@@ -91,8 +91,8 @@ public struct AdminTasks: Sendable {
     }
 
     /// Runs the scheduled jobs once, as if it were `now`.
-    public func runJobs(now: Date = Date()) async throws -> JobReport {
-        try await CafeJobs(database: database, logger: logger).runOnce(at: now)
+    public func runJobs(now: Date = Date(), archiveNow: Bool = false) async throws -> JobReport {
+        try await CafeJobs(database: database, logger: logger).runOnce(at: now, archiveNow: archiveNow)
     }
 
     public func rotateKey(store: UInt32) async throws -> KeyID {

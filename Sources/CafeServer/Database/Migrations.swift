@@ -311,11 +311,110 @@ enum Migrations {
             "UPDATE tickets SET seat = NULL WHERE inside = 0",
             "CREATE UNIQUE INDEX tickets_seat_inside ON tickets(store_id, seat) WHERE inside = 1 AND seat IS NOT NULL",
         ]),
+        // The archive (the seed's ExpiredTicket): finished passes leave the hot `tickets` table
+        // for `ticket_archive`, and the rows that name a ticket (orders, sales, print jobs,
+        // refunds, holds) must keep pointing at it. So those references move to `ticket_ids`, a
+        // slim registry of every ticket ever issued: the old table renamed (both databases carry
+        // the foreign keys along with a rename) and stripped to its id, store and account, while
+        // a copy of it becomes the new hot table. `ticket_tombstones` tell kiosks, by the same
+        // revision cursor as tickets, which passes to drop from their caches; `ticket_history`
+        // reads both tables for a customer's history and the owner's day.
+        Step(version: "008_archive", statements: [
+            """
+            CREATE TABLE tickets_hot (
+                id TEXT PRIMARY KEY,
+                store_id BIGINT NOT NULL REFERENCES stores(id),
+                account_id TEXT REFERENCES accounts(id),
+                kind TEXT NOT NULL,
+                label TEXT NOT NULL,
+                valid_from BIGINT NOT NULL,
+                valid_until BIGINT NOT NULL,
+                total_minutes BIGINT,
+                remaining_minutes BIGINT,
+                status TEXT NOT NULL,
+                status_changed_at BIGINT,
+                inside BIGINT NOT NULL,
+                last_entered_at BIGINT,
+                holder_name TEXT,
+                seat TEXT,
+                token TEXT NOT NULL,
+                revision BIGINT NOT NULL,
+                wire_state TEXT NOT NULL,
+                updated_at BIGINT NOT NULL)
+            """,
+            "INSERT INTO tickets_hot (id, store_id, account_id, kind, label, valid_from, valid_until, total_minutes, remaining_minutes, status, status_changed_at, inside, last_entered_at, holder_name, seat, token, revision, wire_state, updated_at) SELECT id, store_id, account_id, kind, label, valid_from, valid_until, total_minutes, remaining_minutes, status, status_changed_at, inside, last_entered_at, holder_name, seat, token, revision, wire_state, updated_at FROM tickets",
+            "DROP INDEX tickets_store_revision",
+            "DROP INDEX tickets_account",
+            "DROP INDEX tickets_inside",
+            "DROP INDEX tickets_seat_inside",
+            "ALTER TABLE tickets RENAME TO ticket_ids",
+            "ALTER TABLE ticket_ids DROP COLUMN kind",
+            "ALTER TABLE ticket_ids DROP COLUMN label",
+            "ALTER TABLE ticket_ids DROP COLUMN valid_from",
+            "ALTER TABLE ticket_ids DROP COLUMN valid_until",
+            "ALTER TABLE ticket_ids DROP COLUMN total_minutes",
+            "ALTER TABLE ticket_ids DROP COLUMN remaining_minutes",
+            "ALTER TABLE ticket_ids DROP COLUMN status",
+            "ALTER TABLE ticket_ids DROP COLUMN status_changed_at",
+            "ALTER TABLE ticket_ids DROP COLUMN inside",
+            "ALTER TABLE ticket_ids DROP COLUMN last_entered_at",
+            "ALTER TABLE ticket_ids DROP COLUMN holder_name",
+            "ALTER TABLE ticket_ids DROP COLUMN seat",
+            "ALTER TABLE ticket_ids DROP COLUMN token",
+            "ALTER TABLE ticket_ids DROP COLUMN revision",
+            "ALTER TABLE ticket_ids DROP COLUMN wire_state",
+            "ALTER TABLE ticket_ids DROP COLUMN updated_at",
+            "ALTER TABLE ticket_ids ADD COLUMN archived_at BIGINT",
+            "ALTER TABLE tickets_hot RENAME TO tickets",
+            "CREATE UNIQUE INDEX tickets_store_revision ON tickets(store_id, revision)",
+            "CREATE INDEX tickets_account ON tickets(account_id, store_id, kind, status)",
+            "CREATE INDEX tickets_inside ON tickets(inside, store_id)",
+            "CREATE UNIQUE INDEX tickets_seat_inside ON tickets(store_id, seat) WHERE inside = 1 AND seat IS NOT NULL",
+            "CREATE INDEX tickets_finished ON tickets(store_id, valid_until) WHERE inside = 0",
+            """
+            CREATE TABLE ticket_archive (
+                id TEXT PRIMARY KEY,
+                store_id BIGINT NOT NULL,
+                account_id TEXT,
+                kind TEXT NOT NULL,
+                label TEXT NOT NULL,
+                valid_from BIGINT NOT NULL,
+                valid_until BIGINT NOT NULL,
+                total_minutes BIGINT,
+                remaining_minutes BIGINT,
+                status TEXT NOT NULL,
+                status_changed_at BIGINT,
+                inside BIGINT NOT NULL,
+                last_entered_at BIGINT,
+                holder_name TEXT,
+                seat TEXT,
+                token TEXT NOT NULL,
+                revision BIGINT NOT NULL,
+                wire_state TEXT NOT NULL,
+                updated_at BIGINT NOT NULL,
+                archived_at BIGINT NOT NULL)
+            """,
+            "CREATE INDEX ticket_archive_account ON ticket_archive(account_id)",
+            """
+            CREATE TABLE ticket_tombstones (
+                ticket_id TEXT PRIMARY KEY,
+                store_id BIGINT NOT NULL REFERENCES stores(id),
+                revision BIGINT NOT NULL,
+                archived_at BIGINT NOT NULL)
+            """,
+            "CREATE UNIQUE INDEX ticket_tombstones_store_revision ON ticket_tombstones(store_id, revision)",
+            """
+            CREATE VIEW ticket_history AS
+                SELECT id, store_id, account_id, kind, label, valid_from, valid_until, total_minutes, remaining_minutes, status, status_changed_at, inside, last_entered_at, holder_name, seat, token, revision, wire_state, updated_at FROM tickets
+                UNION ALL SELECT id, store_id, account_id, kind, label, valid_from, valid_until, total_minutes, remaining_minutes, status, status_changed_at, inside, last_entered_at, holder_name, seat, token, revision, wire_state, updated_at FROM ticket_archive
+            """,
+        ]),
     ]
 
     /// Applies the steps not yet recorded, each in its own transaction. Safe to run by several
     /// instances at once on PostgreSQL: the recording insert of a step conflicts for the loser.
-    static func apply(to database: ServerDatabase) async throws -> [String] {
+    /// `through` stops after that version (tests of a step on data the earlier schema held).
+    static func apply(to database: ServerDatabase, through last: String? = nil) async throws -> [String] {
         try await database.transaction { db in
             try await db.raw("CREATE TABLE IF NOT EXISTS schema_migrations (version TEXT PRIMARY KEY, applied_at BIGINT NOT NULL)").run()
         }
@@ -332,6 +431,7 @@ enum Migrations {
                 return true
             }
             if done { applied.append(step.version) }
+            if step.version == last { break }
         }
         return applied
     }

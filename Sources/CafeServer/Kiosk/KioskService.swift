@@ -83,15 +83,23 @@ struct KioskService: Sendable {
         let after = try Self.revision(fromCursor: cursor)
         let (body, hasMore) = try await database.read { db -> (Data, Bool) in
             let store = try await Stores.require(device.storeID, in: db)
-            let states = try await Tickets.changedWireStates(store: device.storeID, after: after, limit: limit + 1, in: db)
-            let page = states.prefix(limit)
+            let changes = try await Tickets.changes(store: device.storeID, after: after, limit: limit + 1, in: db)
+            let page = changes.prefix(limit)
             let keys = try await SigningKeys.publicRecords(store: device.storeID, in: db)
             let jobs = try await PrintJobs.pending(store: device.storeID, in: db)
-            // The cursor is the revision of the page's last ticket.
+            // The cursor is the revision of the page's last change.
             let nextCursor = page.last?.revision ?? after
-            let envelope = SyncPage(cursor: Self.cursorText(nextCursor), hasMore: states.count > limit, tickets: [], keys: keys,
-                                    store: store.settings, printJobs: jobs, serverTime: now)
-            return (try Self.splice(envelope: envelope, tickets: page.map(\.json)), envelope.hasMore)
+            var states: [String] = []
+            var archived: [UUID] = []
+            for change in page {
+                switch change.content {
+                case .state(let json): states.append(json)
+                case .archived(let id): archived.append(id)
+                }
+            }
+            let envelope = SyncPage(cursor: Self.cursorText(nextCursor), hasMore: changes.count > limit, tickets: [], keys: keys,
+                                    store: store.settings, printJobs: jobs, serverTime: now, archived: archived)
+            return (try Self.splice(envelope: envelope, tickets: states), envelope.hasMore)
         }
         if !hasMore {
             // Once per sync (its last page), not once per page: what the owner's device list shows.
@@ -228,6 +236,15 @@ struct KioskService: Sendable {
                         if ticket.passKind == .time { charged = exited.minutesCharged ?? charged }
                     case .deny:
                         before = nil
+                    }
+                } else if let passID = event.passID, let archived = try await TicketArchive.findArchived(passID, in: db),
+                          archived.storeId == Int64(device.storeID) {
+                    // A pass finished and archived since: the event is kept under it, the pass
+                    // stays finished, and a grant is reported (its token had ended a week ago).
+                    ticketID = passID
+                    if event.verdict == .enter {
+                        conflict = EventConflict(eventID: event.eventID, serverVerdict: .deny(.expired),
+                                                 message: "let in, but the pass was finished and archived: \(CheckInRules.message(for: .expired))")
                     }
                 }
                 try await EventLog.record(eventID: event.eventID, store: device.storeID, device: device.id, ticket: ticketID,

@@ -117,7 +117,7 @@ struct RefundService: Sendable {
 
     func quote(ticket: UUID, store: UInt32?, account: UUID?, now: Date) async throws -> RefundQuote {
         try await database.read { db in
-            let row = try await Self.requireTicket(ticket, store: store, account: account, in: db)
+            let row = try await Tickets.require(ticket, store: store, account: account, in: db)
             return try await Self.quote(row, now: now, in: db)
         }
     }
@@ -153,7 +153,7 @@ struct RefundService: Sendable {
     func refund(ticket ticketID: UUID, store: UInt32?, account: UUID?, by requester: RefundRequester,
                 expectedAmount: Int?, now: Date) async throws -> RefundView {
         let refundID = try await database.transaction { db -> UUID in
-            let ticket = try await Self.requireTicket(ticketID, store: store, account: account, in: db)
+            let ticket = try await Tickets.require(ticketID, store: store, account: account, in: db)
             if let existing = try await db.raw("SELECT id FROM refunds WHERE ticket_id = \(bind: ticket.id)").first() {
                 return UUID(uuidString: try existing.decode(column: "id", as: String.self))!
             }
@@ -338,10 +338,4 @@ struct RefundService: Sendable {
     }
 
     /// The ticket, checked against the store (owners) or the account (customers).
-    static func requireTicket(_ id: UUID, store: UInt32?, account: UUID?, in db: any SQLDatabase) async throws -> TicketRow {
-        guard let ticket = try await Tickets.find(id, in: db) else { throw APIFailure.notFound("ticket \(id)") }
-        if let store, ticket.storeId != Int64(store) { throw APIFailure.notFound("ticket \(id)") }
-        if let account, ticket.accountId != account.uuidString { throw APIFailure.notFound("ticket \(id)") }
-        return ticket
-    }
 }

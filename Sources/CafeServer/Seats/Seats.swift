@@ -98,7 +98,7 @@ struct SeatService: Sendable {
     /// one replaces it).
     func hold(_ body: SeatHoldRequest, ticket ticketID: UUID, account: UUID, now: Date) async throws -> SeatHoldView {
         try await database.transaction { db in
-            let ticket = try await RefundService.requireTicket(ticketID, store: nil, account: account, in: db)
+            let ticket = try await Tickets.require(ticketID, store: nil, account: account, in: db)
             guard ticket.status == TicketStatus.valid.rawValue, DBTime.date(ticket.validUntil) > now else {
                 throw APIFailure.conflict("not_usable", "this pass cannot be used now")
             }
@@ -126,7 +126,7 @@ struct SeatService: Sendable {
 
     func release(ticket ticketID: UUID, account: UUID) async throws {
         try await database.transaction { db in
-            let ticket = try await RefundService.requireTicket(ticketID, store: nil, account: account, in: db)
+            let ticket = try await Tickets.require(ticketID, store: nil, account: account, in: db)
             try await db.raw("DELETE FROM seat_holds WHERE ticket_id = \(bind: ticket.id)").run()
         }
     }

@@ -97,7 +97,7 @@ struct OwnerDayService: Sendable {
             try await db.raw("""
                 SELECT e.event_id, e.ticket_id, t.holder_name, e.verdict, e.reason, e.occurred_at, e.decided_offline, d.kind,
                        e.annulled_by, e.annuls, e.conflict_message
-                FROM check_in_events e LEFT JOIN tickets t ON t.id = e.ticket_id LEFT JOIN devices d ON d.id = e.device_id
+                FROM check_in_events e LEFT JOIN ticket_history t ON t.id = e.ticket_id LEFT JOIN devices d ON d.id = e.device_id
                 WHERE e.store_id = \(bind: Int64(store)) AND e.occurred_at >= \(bind: DBTime.millis(start)) AND e.occurred_at < \(bind: DBTime.millis(end))
                 ORDER BY e.occurred_at, e.event_id LIMIT 20000
                 """).all(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase)

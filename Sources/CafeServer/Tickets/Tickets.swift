@@ -92,8 +92,23 @@ enum Tickets {
             .first(decoding: TicketRow.self)
     }
 
+    /// The ticket, which must belong to `store` and/or `account` when given (another's is "not
+    /// found", not "forbidden": ids are not to be probed). An archived one is a conflict that
+    /// says so: it is finished, and its history is still listed.
+    static func require(_ id: UUID, store: UInt32?, account: UUID?, in db: any SQLDatabase) async throws -> TicketRow {
+        func belongs(_ ticket: TicketRow) -> Bool {
+            (store.map { ticket.storeId == Int64($0) } ?? true) && (account.map { ticket.accountId == $0.uuidString } ?? true)
+        }
+        if let ticket = try await find(id, in: db), belongs(ticket) { return ticket }
+        if let archived = try await TicketArchive.findArchived(id, in: db), belongs(archived) {
+            throw APIFailure.conflict("ticket_archived", "ticket \(id) is finished and archived; it stays in the pass history")
+        }
+        throw APIFailure.notFound("ticket \(id)")
+    }
+
+    /// The customer's passes, archived ones included (their history).
     static func owned(by account: UUID, in db: any SQLDatabase) async throws -> [TicketRow] {
-        try await db.raw("SELECT \(unsafeRaw: columns) FROM tickets WHERE account_id = \(bind: account.uuidString) ORDER BY valid_until DESC")
+        try await db.raw("SELECT \(unsafeRaw: columns) FROM ticket_history WHERE account_id = \(bind: account.uuidString) ORDER BY valid_until DESC, id")
             .all(decoding: TicketRow.self)
     }
 
@@ -189,6 +204,9 @@ enum Tickets {
                  \(bind: try ticket.wireState(encoder)), \(bind: DBTime.millis(now)))
                 """)
         }
+        // The registry first: what orders, sales and print jobs reference, archived or not.
+        let ids: [SQLQueryString] = tickets.map { "(\(bind: $0.id), \(bind: $0.storeId), \(bind: $0.accountId))" }
+        try await db.raw("INSERT INTO ticket_ids (id, store_id, account_id) VALUES \(SQLList(ids))").run()
         try await db.raw("INSERT INTO tickets (\(unsafeRaw: columns), wire_state, updated_at) VALUES \(SQLList(rows))").run()
     }
 
@@ -204,6 +222,17 @@ enum Tickets {
             """).run()
     }
 
+    /// One sync page's changes, oldest first: tickets as stored wire forms and archived
+    /// passes' tombstones, merged by revision (both take theirs from the store's counter).
+    static func changes(store: UInt32, after revision: Int64, limit: Int, in db: any SQLDatabase) async throws -> [TicketChange] {
+        let states = try await changedWireStates(store: store, after: revision, limit: limit, in: db)
+        let archived = try await TicketArchive.tombstones(store: store, after: revision, limit: limit, in: db)
+        var merged = states.map { TicketChange(revision: $0.revision, content: .state(json: $0.json)) }
+            + archived.map { TicketChange(revision: $0.revision, content: .archived($0.ticketID)) }
+        merged.sort { $0.revision < $1.revision }
+        return Array(merged.prefix(limit))
+    }
+
     /// One sync page's tickets as stored wire forms with their revisions, oldest change first.
     static func changedWireStates(store: UInt32, after revision: Int64, limit: Int, in db: any SQLDatabase) async throws -> [(revision: Int64, json: String)] {
         let rows = try await db.raw("""
@@ -213,6 +242,16 @@ enum Tickets {
             """).all()
         return try rows.map { (try $0.decode(column: "revision", as: Int64.self), try $0.decode(column: "wire_state", as: String.self)) }
     }
+}
+
+/// One change a kiosk pulls: a ticket's new state, or a pass archived.
+struct TicketChange: Sendable {
+    enum Content: Sendable {
+        case state(json: String)
+        case archived(UUID)
+    }
+    var revision: Int64
+    var content: Content
 }
 
 extension TicketRow {

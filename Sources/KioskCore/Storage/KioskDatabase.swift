@@ -242,6 +242,10 @@ public struct KioskDatabase: Sendable {
                 try upsert.execute(arguments: [row.passID, row.storeID, row.kind, row.validFrom, row.validUntil, row.remainingMinutes,
                                                row.status, row.inside, row.lastEnteredAt, row.holderName, row.seat, row.revision])
             }
+            // Finished passes the server archived: a later scan is judged by its token (expired).
+            for passID in page.archived {
+                _ = try TicketRecord.deleteOne(db, key: passID.uuidString)
+            }
             try SigningKeyRecord.deleteAll(db)
             for key in page.keys {
                 try SigningKeyRecord(publicKey: key.publicKey, keyID: Int64(key.keyID.rawValue), retired: key.retired).insert(db)

@@ -220,29 +220,35 @@ struct Admin: AsyncParsableCommand {
 
     struct RunJobs: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Run the scheduled jobs once now (auto-exit), and print what they did.",
+            abstract: "Run the scheduled jobs once now (auto-exit, time warnings, archive), and print what they did.",
             discussion: """
                 `cafe-server serve` runs them every minute by itself; this is for a server started \
                 with --jobs-interval 0, for cron, and for rehearsals: --now decides as if it were \
                 another time (RFC 3339, or +DURATION such as +90m or +13h), exits recorded at the \
-                moments they were due.
+                moments they were due. The archive moves finished passes (nobody inside, token \
+                ended over a week ago) out of the hot table in each store's 04:00 hour; \
+                --archive does it now for every store.
 
                 Example:
                   cafe-server admin run-jobs --now +13h
+                  cafe-server admin run-jobs --archive
                 """)
         @OptionGroup var options: ServerOptions
         @Option(help: ArgumentHelp("Decide as if it were this time: 2026-12-02T09:00:00+09:00, or +90m, +13h.", valueName: "time"))
         var now: String?
+        @Flag(help: "Archive every store's finished passes now, whatever the hour.")
+        var archive = false
 
         func run() async throws {
             let at = try now.map(Self.parse) ?? Date()
-            let report = try await options.withAdmin { admin in try await admin.runJobs(now: at) }
+            let archiveNow = archive
+            let report = try await options.withAdmin { admin in try await admin.runJobs(now: at, archiveNow: archiveNow) }
             let clock = Date.ISO8601FormatStyle(timeZone: .current).year().month().day().time(includingFractionalSeconds: false)
             for exit in report.exits {
                 let charged = exit.minutesCharged.map { ", \($0) min charged" } ?? ""
                 print("auto-exit: \(exit.holderName ?? "ticket " + exit.ticketID.uuidString.lowercased()) at \(exit.at.formatted(clock)) (\(exit.reason.rawValue)\(charged))")
             }
-            print("\(report.autoExits) auto-exit(s)")
+            print("\(report.autoExits) auto-exit(s), \(report.timeWarnings) time warning(s), \(report.archived) pass(es) archived")
         }
 
         static func parse(_ text: String) throws -> Date {
