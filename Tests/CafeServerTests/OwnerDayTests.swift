@@ -39,6 +39,9 @@ struct OwnerDayTests {
             let yesterday = try await cafe.call("GET", "/stores/1/day?date=2026-11-24", bearer: cafe.ownerToken)
             #expect((yesterday.object["events"] as? [Any])?.isEmpty == true)
             #expect(try await cafe.call("GET", "/stores/1/day?date=yesterday", bearer: cafe.ownerToken).status == 400)
+            for impossible in ["2026-13-45", "2026-02-30", "2026-11-25-1"] {
+                #expect(try await cafe.call("GET", "/stores/1/day?date=\(impossible)", bearer: cafe.ownerToken).status == 400, "\(impossible)")
+            }
             let kimsCustomer = try await cafe.customer()
             #expect(try await cafe.call("GET", "/stores/1/inside", bearer: kimsCustomer.access).status == 403)
         }

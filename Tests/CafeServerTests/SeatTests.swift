@@ -1,4 +1,5 @@
 import CafeProtocol
+@testable import CafeServer
 import CafeServerTesting
 import Foundation
 import Testing
@@ -77,6 +78,64 @@ struct SeatTests {
             #expect(seats.allSatisfy { $0 != nil })
             #expect(Set(seats.compactMap { $0 }).count == 24, "one holder per seat: \(seats)")
             #expect(!seats.contains("1"), "Choi's")
+        }
+    }
+    static func upload(_ cafe: TestCafe, device: String, _ events: [KioskEvent]) async throws -> EventBatchResult {
+        let body = String(decoding: try WireCoding.encoder().encode(EventBatch(events: events)), as: UTF8.self)
+        let answer = try await cafe.call("POST", KioskAPI.eventsPath, headers: KioskContractTests.device(device), rawBody: body)
+        guard answer.status == 200 else { throw TestCafeError("upload: \(answer)") }
+        return try WireCoding.decoder().decode(EventBatchResult.self, from: answer.body)
+    }
+
+    static func seat(of ticket: UUID, _ cafe: TestCafe) async throws -> String? {
+        try await cafe.database.read { db in try await Tickets.find(ticket, in: db)?.seat }
+    }
+
+    @Test(arguments: TestBackend.available)
+    func theKiosksOfflineSeatIsKeptWhenFreeAndAClashIsSettledAndReported(backend: TestBackend) async throws {
+        try await TestCafe.run(backend) { cafe in
+            let device = try await KioskContractTests.enroll(cafe)
+            func offlineEnter(_ pass: UUID, seat: String?) -> KioskEvent {
+                KioskEvent(eventID: UUID(), passID: pass, verdict: .enter, occurredAt: cafe.clock.now, decidedOffline: true,
+                           minutesCharged: nil, seat: seat)
+            }
+            // The kiosk gave Baek seat 7 offline: free, kept.
+            let baek = try await cafe.counterSale("day", holder: "Baek")
+            let kept = try await Self.upload(cafe, device: device.token, [offlineEnter(baek.ticketID, seat: "7")])
+            #expect(kept.conflicts.isEmpty)
+            #expect(try await Self.seat(of: baek.ticketID, cafe) == "7")
+
+            // Meanwhile Nam entered online at another kiosk and was given seat 1; the offline
+            // kiosk, not knowing, gave Ahn seat 1 too: Ahn is moved and the owner told.
+            let nam = try await cafe.counterSale("day", holder: "Nam")
+            #expect(try await Self.checkIn(cafe, device: device.token, token: nam.token).display.seat == "1")
+            let ahn = try await cafe.counterSale("day", holder: "Ahn")
+            let clash = try await Self.upload(cafe, device: device.token, [offlineEnter(ahn.ticketID, seat: "1")])
+            #expect(clash.accepted.count == 1)
+            #expect(clash.conflicts.count == 1)
+            #expect(clash.conflicts.first?.serverVerdict == .enter, "the entry itself stands")
+            #expect(clash.conflicts.first?.message.contains("seat 1 given offline clashed (Nam sits there): given seat 2 instead") == true,
+                    "\(clash.conflicts)")
+            #expect(try await Self.seat(of: ahn.ticketID, cafe) == "2")
+            #expect(try await Self.seat(of: nam.ticketID, cafe) == "1", "the one who sat first keeps it")
+
+            // A seat held in the app for someone else, and a seat the store does not have.
+            let jin = try await cafe.customer()
+            let jinPass = try RefundTests.ticket(of: try await cafe.buy("period-7", as: jin.access))
+            #expect(try await cafe.call("PUT", "/me/tickets/\(jinPass.id)/seat", json: ["seat": "3"], bearer: jin.access).status == 200)
+            let oh = try await cafe.counterSale("day", holder: "Oh")
+            let ko = try await cafe.counterSale("day", holder: "Ko")
+            let more = try await Self.upload(cafe, device: device.token, [offlineEnter(oh.ticketID, seat: "3"), offlineEnter(ko.ticketID, seat: "99")])
+            #expect(more.conflicts.map(\.message) == [
+                "seat 3 given offline clashed (it is held in the app for another pass): given seat 4 instead",
+                "seat 99 given offline clashed (the store has no seat 99): given seat 5 instead",
+            ])
+            // The clashes are in the owner's conflicts list; the map shows where everyone sits.
+            let conflicts = try await cafe.call("GET", "/stores/1/conflicts", bearer: cafe.ownerToken)
+            #expect((conflicts.object["conflicts"] as? [[String: Any]])?.count == 3, "\(conflicts)")
+            let map = try await cafe.call("GET", "/stores/1/seats", bearer: cafe.ownerToken)
+            let occupied = (map.object["seats"] as? [[String: Any]] ?? []).filter { $0["state"] as? String == "occupied" }
+            #expect(occupied.compactMap { $0["holder_name"] as? String } == ["Nam", "Ahn", "Oh", "Ko", "Baek"])
         }
     }
 }

@@ -46,6 +46,41 @@ import Testing
         #expect(store.tickets[id]?.inside == false)
     }
 
+    @Test func anOfflineEntryGetsTheLowestSeatFreeInTheCache() throws {
+        var small = settings
+        small.seats = 3
+        let store = InMemoryCheckInStore(keys: PassVerifier(publicKeys: [signer.privateKey.publicKey]), settings: small)
+        // Someone the last sync showed inside on seat 1 (they entered at another kiosk).
+        let synced = UUID()
+        store.tickets[synced] = TicketState(passID: synced, storeID: 1, kind: .period, validFrom: .distantPast, validUntil: .distantFuture,
+                                            remainingMinutes: nil, status: .valid, inside: true, lastEnteredAt: nil,
+                                            holderName: "Kim", seat: "1", revision: 1)
+        let clock = TestClock()
+        let engine = engine(store, clock)
+        let (a, b, c, d) = (try pass(.period), try pass(.period), try pass(.period), try pass(.period))
+        let first = try engine.scan(a.text)
+        #expect(first.verdict == .enter)
+        #expect(first.event?.seat == "2")
+        #expect(first.decision.display.seat == "2", "the screen shows the seat the event carries")
+        #expect(store.tickets[a.id]?.seat == "2")
+        #expect(try engine.scan(b.text).event?.seat == "3")
+        #expect(try engine.scan(c.text).event?.seat == nil, "the room is full: in, without a seat")
+        clock.advance(60)
+        let out = try engine.scan(a.text)
+        #expect(out.verdict == .exit)
+        #expect(out.event?.seat == nil, "only entries carry a seat")
+        #expect(try engine.scan(d.text).event?.seat == "2", "the seat the exit freed")
+        #expect(store.events.filter { $0.verdict == .enter }.compactMap(\.seat) == ["2", "3", "2"])
+        #expect(store.tickets[a.id]?.seat == nil, "the exit freed it in the cache")
+        // A seat left on a pass outside (an earlier visit) is not given again: the room is full.
+        let stale = try pass(.period)
+        store.tickets[stale.id] = TicketState(passID: stale.id, storeID: 1, kind: .period, validFrom: .distantPast,
+                                              validUntil: .distantFuture, remainingMinutes: nil, status: .valid, inside: false,
+                                              lastEnteredAt: nil, holderName: nil, seat: "2", revision: 1)
+        #expect(try engine.scan(stale.text).event?.seat == nil)
+        #expect(store.tickets[stale.id]?.seat == nil)
+    }
+
     @Test func aCodeHeldUpIsOneScanNotEnterThenExit() throws {
         let store = InMemoryCheckInStore(keys: PassVerifier(publicKeys: [signer.privateKey.publicKey]), settings: settings)
         let (text, _) = try pass(.period)

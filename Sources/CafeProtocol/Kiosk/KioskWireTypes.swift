@@ -349,9 +349,12 @@ public struct KioskEvent: Codable, Equatable, Sendable {
     /// entry; inside again, nothing charged, after an annulled exit). `verdict` and
     /// `minutesCharged` repeat the reversed event's.
     public var annuls: UUID?
+    /// An entry decided offline: the seat the kiosk gave from its cache. The server keeps it
+    /// when it is free and settles a clash (another holder there) with another seat and a conflict.
+    public var seat: String?
 
     public init(eventID: UUID, passID: UUID?, verdict: Verdict, occurredAt: Date, decidedOffline: Bool, minutesCharged: Int?,
-                annuls: UUID? = nil) {
+                annuls: UUID? = nil, seat: String? = nil) {
         self.eventID = eventID
         self.passID = passID
         self.verdict = verdict
@@ -359,6 +362,7 @@ public struct KioskEvent: Codable, Equatable, Sendable {
         self.decidedOffline = decidedOffline
         self.minutesCharged = minutesCharged
         self.annuls = annuls
+        self.seat = seat
     }
 
     /// An annul event, not a decision.
@@ -366,7 +370,7 @@ public struct KioskEvent: Codable, Equatable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case eventID = "event_id", passID = "pass_id", verdict, reason, occurredAt = "occurred_at"
-        case decidedOffline = "decided_offline", minutesCharged = "minutes_charged", annuls
+        case decidedOffline = "decided_offline", minutesCharged = "minutes_charged", annuls, seat
     }
 
     public init(from decoder: any Decoder) throws {
@@ -378,6 +382,7 @@ public struct KioskEvent: Codable, Equatable, Sendable {
         decidedOffline = try container.decode(Bool.self, forKey: .decidedOffline)
         minutesCharged = try container.decodeIfPresent(Int.self, forKey: .minutesCharged)
         annuls = try container.decodeIfPresent(UUID.self, forKey: .annuls)
+        seat = try container.decodeIfPresent(String.self, forKey: .seat)
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -389,6 +394,7 @@ public struct KioskEvent: Codable, Equatable, Sendable {
         try container.encode(decidedOffline, forKey: .decidedOffline)
         try container.encodeIfPresent(minutesCharged, forKey: .minutesCharged)
         try container.encodeIfPresent(annuls, forKey: .annuls)
+        try container.encodeIfPresent(seat, forKey: .seat)
     }
 }
 

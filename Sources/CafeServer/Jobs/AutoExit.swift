@@ -121,8 +121,7 @@ struct AutoExitJob: Sendable {
             let device = try await ServerDevice.ensure(store: store.storeID, now: now, in: db)
             try await EventLog.record(eventID: eventID, store: store.storeID, device: device, ticket: ticket.passID, verdict: .exit,
                                       occurredAt: due.at, receivedAt: now, offline: false, minutesCharged: decision.minutesCharged,
-                                      conflict: nil, response: nil, before: ticket.state, in: db)
-            try await db.raw("UPDATE check_in_events SET reason = \(bind: due.reason.rawValue) WHERE event_id = \(bind: eventID.uuidString)").run()
+                                      conflict: nil, response: nil, before: ticket.state, reason: due.reason.rawValue, in: db)
             try await PushOutbox.entryExitAlert(ticket: ticket, verdict: .exit, at: due.at, eventID: eventID, storeName: store.name,
                                                 timeZone: store.timeZone, now: now, in: db)
             return AutoExitRecord(eventID: eventID, ticketID: ticket.passID, storeID: store.storeID, holderName: ticket.holderName,

@@ -33,15 +33,16 @@ struct TimeWarningJob: Sendable {
             for ticket in rows {
                 guard let account = ticket.accountId, let left = Self.minutesLeft(ticket.state, now: now), (1...Self.warnBefore).contains(left) else { continue }
                 let key = "ten-minutes|\(ticket.id)|\(ticket.lastEnteredAt ?? 0)"
-                let before = try await db.raw("SELECT COUNT(*) AS n FROM push_outbox WHERE dedupe_key LIKE \(bind: key + "|%")").first()?.decode(column: "n", as: Int.self) ?? 0
+                var new = false
                 for token in try await PushOutbox.tokens(account: account, alertsOnly: false, in: db) {
-                    try await PushOutbox.enqueue(
+                    new = try await PushOutbox.enqueue(
                         key: "\(key)|\(token)", account: account, token: token, kind: "time_warning",
                         title: "\(left)분 남았습니다 · \(left) minutes left",
                         body: "\(ticket.label): \(left) minute\(left == 1 ? "" : "s") left. Scan out at the door, or buy more time in the app.",
-                        data: ["kind": "time_warning", "ticket_id": ticket.id, "minutes_left": "\(left)"], now: now, in: db)
+                        data: ["kind": "time_warning", "ticket_id": ticket.id, "minutes_left": "\(left)"], now: now, in: db) || new
                 }
-                if before == 0 { warned += 1 }
+                // Warned for the first time this visit: a message written now, not one from a minute ago.
+                if new { warned += 1 }
             }
             return warned
         }

@@ -52,23 +52,19 @@ struct DeviceRoutes {
     var collection: RouteCollection<CafeRequestContext> {
         let router = RouteCollection(context: CafeRequestContext.self)
         router.post("stores/:store_id/enrollment-codes") { _, context -> Response in
-            let store = try await owned(context)
+            let store = try await service.owned(context)
             let code = try await service.kiosk.createEnrollmentCode(store: store, lifetime: service.enrollmentCodeLifetime, now: now())
             return try WireResponse.json(EnrollmentCodeView(code: code.code, storeID: store, expiresAt: code.expiresAt), status: .created)
         }
         router.get("stores/:store_id/devices") { _, context -> Response in
-            let store = try await owned(context)
+            let store = try await service.owned(context)
             return try WireResponse.json(["devices": try await service.devices(store: store)])
         }
         router.post("stores/:store_id/devices/:device_id/revoke") { _, context -> Response in
-            let store = try await owned(context)
+            let store = try await service.owned(context)
             try await service.revokeDevice(try context.uuidParameter("device_id"), store: store, now: now())
             return Response(status: .noContent)
         }
         return router
-    }
-
-    private func owned(_ context: CafeRequestContext) async throws -> UInt32 {
-        try await service.owned(context)
     }
 }

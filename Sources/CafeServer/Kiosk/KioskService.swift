@@ -223,8 +223,18 @@ struct KioskService: Sendable {
                         var entered = state
                         entered.inside = true
                         entered.lastEnteredAt = event.occurredAt
-                        // Decided offline without a seat: the server gives one as the upload arrives.
-                        entered.seat = state.inside ? state.seat : try await Seats.assign(ticket: ticket, store: store, now: now, in: db)
+                        // Decided offline: the kiosk's seat when it is free, else another
+                        // (a clash, reported); from an older kiosk without one, the server's pick.
+                        if state.inside {
+                            entered.seat = state.seat
+                        } else {
+                            let settled = try await Seats.settleOffline(ticket: ticket, kioskSeat: event.seat, store: store, now: now, in: db)
+                            entered.seat = settled.seat
+                            if let clash = settled.clash {
+                                conflict = EventConflict(eventID: event.eventID, serverVerdict: conflict?.serverVerdict ?? .enter,
+                                                         message: [conflict?.message, clash].compactMap { $0 }.joined(separator: "; "))
+                            }
+                        }
                         _ = try await Tickets.apply(entered, to: ticket, now: now, in: db)
                     case .exit:
                         let exited = rules.exiting(state, at: event.occurredAt)
@@ -334,8 +344,11 @@ struct KioskService: Sendable {
 enum EventLog {
     static func record(eventID: UUID, store: UInt32, device: UUID, ticket: UUID?, verdict: Verdict, occurredAt: Date, receivedAt: Date,
                        offline: Bool, minutesCharged: Int?, conflict: EventConflict?, response: String?,
-                       before: TicketState? = nil, annuls: UUID? = nil, in db: any SQLDatabase) async throws {
-        let (verdictText, reason) = verdict.columns
+                       before: TicketState? = nil, annuls: UUID? = nil, reason exitReason: String? = nil,
+                       in db: any SQLDatabase) async throws {
+        // A deny's reason is its code; a server's exit names why it was made (auto-exit).
+        let (verdictText, denyReason) = verdict.columns
+        let reason = denyReason ?? exitReason
         let (conflictVerdict, conflictReason) = conflict.map { $0.serverVerdict.columns } ?? (nil, nil)
         let beforeJSON = try before.map { String(decoding: try WireCoding.encoder().encode($0), as: UTF8.self) }
         try await db.raw("""

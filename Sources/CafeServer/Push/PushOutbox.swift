@@ -15,15 +15,17 @@ enum PushOutbox {
     /// Sent and dropped messages are deleted after this long (the outbox never grows for months).
     static let keepFor: TimeInterval = 7 * 86_400
 
+    /// Returns whether the message is new (false: its dedupe key was written before).
+    @discardableResult
     static func enqueue(key: String, account: String?, token: String, kind: String, title: String, body: String,
-                        data: [String: String], now: Date, in db: any SQLDatabase) async throws {
+                        data: [String: String], now: Date, in db: any SQLDatabase) async throws -> Bool {
         let json = String(decoding: try JSONSerialization.data(withJSONObject: data, options: [.sortedKeys]), as: UTF8.self)
-        try await db.raw("""
+        return try await db.raw("""
             INSERT INTO push_outbox (id, dedupe_key, account_id, token, kind, title, body, data, created_at, attempts, next_attempt_at)
             VALUES (\(bind: UUID().uuidString), \(bind: key), \(bind: account), \(bind: token), \(bind: kind), \(bind: title), \(bind: body),
                     \(bind: json), \(bind: DBTime.millis(now)), 0, \(bind: DBTime.millis(now)))
-            ON CONFLICT (dedupe_key) DO NOTHING
-            """).run()
+            ON CONFLICT (dedupe_key) DO NOTHING RETURNING id
+            """).first() != nil
     }
 
     /// The account's device tokens; `alertsOnly`: those that opted in to entry and exit alerts.

@@ -35,7 +35,7 @@ public struct SeatHoldView: Codable, Sendable, Equatable {
 enum Seats {
     static let holdMinutes = 10
 
-    static func labels(count: Int) -> [String] { count > 0 ? (1...count).map(String.init) : [] }
+    static func labels(count: Int) -> [String] { Seating.labels(count: count) }
 
     /// Picks and returns the seat for `ticket` entering now (nil: the room is full, or the
     /// store has no numbered seats); the caller writes it with the entry.
@@ -50,7 +50,32 @@ enum Seats {
             if !taken.keys.contains(held.seat) { return held.seat }
         }
         let heldByOthers = Set(holds.filter { $0.ticketId != ticket.id }.map(\.seat))
-        return labels(count: Int(store.seats)).first { !taken.keys.contains($0) && !heldByOthers.contains($0) }
+        return Seating.lowestFree(seats: Int(store.seats), taken: Set(taken.keys).union(heldByOthers))
+    }
+
+    /// The seat for an entry a kiosk decided offline and gave `kioskSeat` (what the customer
+    /// was shown): kept when it is a seat of the store and nobody else sits there or holds it;
+    /// otherwise another is given as at an online entry, and `clash` says what happened — a
+    /// conflict for the owner, as the customer may be sitting in someone else's seat.
+    static func settleOffline(ticket: TicketRow, kioskSeat: String?, store: StoreRow, now: Date,
+                              in db: any SQLDatabase) async throws -> (seat: String?, clash: String?) {
+        guard let kioskSeat else { return (try await assign(ticket: ticket, store: store, now: now, in: db), nil) }
+        try await db.raw("UPDATE stores SET revision = revision WHERE id = \(bind: store.id)").run()
+        let taken = try await occupied(store: store.id, in: db)
+        let holds = try await activeHolds(store: store.id, now: now, in: db)
+        let sitter = taken[kioskSeat].flatMap { $0.id == ticket.id ? nil : $0 }
+        let holder = holds.first { $0.seat == kioskSeat && $0.ticketId != ticket.id }
+        if labels(count: Int(store.seats)).contains(kioskSeat), sitter == nil, holder == nil {
+            try await db.raw("DELETE FROM seat_holds WHERE ticket_id = \(bind: ticket.id)").run()
+            return (kioskSeat, nil)
+        }
+        var unseated = ticket
+        unseated.seat = nil
+        let other = try await assign(ticket: unseated, store: store, now: now, in: db)
+        let why = sitter.map { "\($0.holderName ?? "another holder") sits there" }
+            ?? (holder != nil ? "it is held in the app for another pass" : "the store has no seat \(kioskSeat)")
+        let outcome = other.map { "given seat \($0) instead" } ?? "no seat is free"
+        return (other, "seat \(kioskSeat) given offline clashed (\(why)): \(outcome)")
     }
 
     /// Seat → the ticket inside on it.

@@ -43,14 +43,10 @@ struct CounterSaleRoutes {
     var collection: RouteCollection<CafeRequestContext> {
         let router = RouteCollection(context: CafeRequestContext.self)
         router.post("stores/:store_id/counter-sales") { request, context -> Response in
-            let store = try await owned(context)
+            let store = try await service.owned(context)
             let body = try await request.decodeBody(CounterSaleRequest.self, context: context)
             return try WireResponse.json(try await service.counterSale(body, store: store, now: now()), status: .created)
         }
         return router
-    }
-
-    private func owned(_ context: CafeRequestContext) async throws -> UInt32 {
-        try await service.owned(context)
     }
 }

@@ -81,8 +81,11 @@ struct OwnerDayService: Sendable {
         let start: Date
         if let date {
             let parts = date.split(separator: "-").compactMap { Int($0) }
-            guard parts.count == 3, let day = calendar.date(from: DateComponents(year: parts[0], month: parts[1], day: parts[2])) else {
-                throw APIFailure.invalid("date is a local day, as 2026-12-01")
+            // The calendar rolls 2026-13-45 over into 2027; a day that does not exist is refused.
+            guard parts.count == 3, let day = calendar.date(from: DateComponents(year: parts[0], month: parts[1], day: parts[2])),
+                  calendar.dateComponents([.year, .month, .day], from: day) == DateComponents(year: parts[0], month: parts[1], day: parts[2])
+            else {
+                throw APIFailure.invalid("date is a local day that exists, as 2026-12-01")
             }
             start = day
         } else {

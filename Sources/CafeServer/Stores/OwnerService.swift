@@ -63,7 +63,7 @@ struct StoreRoutes {
             return try WireResponse.json(try await service.database.read { db in try await Stores.require(id, in: db) }.settings)
         }
         router.put("stores/:store_id") { request, context -> Response in
-            let store = try await owned(context)
+            let store = try await service.owned(context)
             var body = try await request.decodeBody(StoreSettings.self, context: context)
             body.storeID = store
             let input = body
@@ -75,12 +75,12 @@ struct StoreRoutes {
             return try WireResponse.json(updated.settings)
         }
         router.post("stores/:store_id/keys/rotate") { _, context -> Response in
-            let store = try await owned(context)
+            let store = try await service.owned(context)
             let key = try await service.database.transaction { db in try await SigningKeys.rotate(store: store, now: now(), in: db) }
             return try WireResponse.json(["key_id": key.description], status: .created)
         }
         router.post("stores/:store_id/keys/:key_id/retire") { _, context -> Response in
-            let store = try await owned(context)
+            let store = try await service.owned(context)
             guard let text = context.parameters.get("key_id"), text.count == 8, let value = UInt32(text, radix: 16) else {
                 throw APIFailure.invalid("key_id must be 8 hex digits")
             }
@@ -88,9 +88,5 @@ struct StoreRoutes {
             return Response(status: .noContent)
         }
         return router
-    }
-
-    private func owned(_ context: CafeRequestContext) async throws -> UInt32 {
-        try await service.owned(context)
     }
 }

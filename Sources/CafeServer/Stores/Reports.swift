@@ -131,11 +131,11 @@ struct ReportRoutes {
     var collection: RouteCollection<CafeRequestContext> {
         let router = RouteCollection(context: CafeRequestContext.self)
         router.get("stores/:store_id/conflicts") { _, context -> Response in
-            let store = try await owned(context)
+            let store = try await service.owned(context)
             return try WireResponse.json(["conflicts": try await service.conflicts(store: store)])
         }
         router.get("stores/:store_id/sales") { request, context -> Response in
-            let store = try await owned(context)
+            let store = try await service.owned(context)
             let to = try request.uri.queryParameters.get("to").map(Self.date) ?? now()
             let from = try request.uri.queryParameters.get("from").map(Self.date) ?? to.addingTimeInterval(-30 * 86_400)
             guard from <= to else { throw APIFailure.invalid("from must not be after to") }
@@ -153,10 +153,6 @@ struct ReportRoutes {
             return try WireResponse.json(report)
         }
         return router
-    }
-
-    private func owned(_ context: CafeRequestContext) async throws -> UInt32 {
-        try await service.owned(context)
     }
 
     static func date(_ text: String) throws -> Date {

@@ -16,6 +16,8 @@ public protocol CheckInStore: AnyObject {
     func updateTicket(_ ticket: TicketState) throws
     /// Whether decisions on this pass wait in the outbox: the server does not know them yet.
     func hasUndeliveredEvents(passID: UUID) throws -> Bool
+    /// The seats of holders the cache has inside: what an offline entry must not be given.
+    func occupiedSeats() throws -> Set<String>
 }
 
 /// One scan's outcome: the decision, the event that records it, and whether it was stored.
@@ -105,15 +107,42 @@ public final class CheckInEngine {
             try unrecorded.last(where: { $0.1?.passID == parsed.token.passID })?.1
                 ?? store.ticket(passID: parsed.token.passID)
         }
-        let decision = rules.decide(scanned: text, at: time, direction: direction,
+        var decision = rules.decide(scanned: text, at: time, direction: direction,
                                     keys: try store.verifier(), store: settings, ticket: cached)
+        let seat = seatOffline(&decision, settings: settings)
         let event = KioskEvent(eventID: eventID ?? makeEventID(), passID: decision.token?.passID, verdict: decision.verdict,
-                               occurredAt: time, decidedOffline: true, minutesCharged: decision.minutesCharged)
+                               occurredAt: time, decidedOffline: true, minutesCharged: decision.minutesCharged, seat: seat)
         var outcome = CheckInOutcome(decision: decision, event: event, isRepeat: false, recordError: nil)
         outcome.recordError = commit(event, ticket: decision.updatedTicket)
         recent[text] = (time, outcome)
         remember(event, text: text, before: cached, after: decision.updatedTicket)
         return outcome
+    }
+
+    /// An entry decided here gets the lowest seat free as far as the cache knows (the server's
+    /// rule), shown on the screen and sent with the event so the server keeps it or settles a
+    /// clash; an exit frees the seat, as the server does. A seat left on a pass outside is from
+    /// an earlier visit and is chosen again. A cache that cannot be read gives no seat rather
+    /// than no entry.
+    private func seatOffline(_ decision: inout CheckInRules.Decision, settings: StoreSettings) -> String? {
+        guard var ticket = decision.updatedTicket else { return nil }
+        switch decision.verdict {
+        case .exit:
+            ticket.seat = nil
+            decision.updatedTicket = ticket
+            return nil
+        case .enter:
+            var taken = (try? store.occupiedSeats()) ?? []
+            // Decided but not yet written (a failing disk): their seats are taken too.
+            for (_, state) in unrecorded { if let state, state.inside, let seat = state.seat { taken.insert(seat) } }
+            let seat = Seating.lowestFree(seats: settings.seats, taken: taken)
+            ticket.seat = seat
+            decision.updatedTicket = ticket
+            decision.display.seat = seat
+            return seat
+        case .deny:
+            return nil
+        }
     }
 
     /// Writes an event and its ticket, or keeps them in memory when the disk fails; returns the error.

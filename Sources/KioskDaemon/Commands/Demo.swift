@@ -59,9 +59,14 @@ extension Kioskd {
         @Option(help: "With --script: serve the customer's screen on HOST:PORT while the door runs (e.g. 127.0.0.1:8080).")
         var screen: String?
 
+        @Option(help: ArgumentHelp("With --script: how long the door waits for the server's verdict before deciding from its cache.",
+                                   valueName: "milliseconds"))
+        var deadline = 300
+
         @OptionGroup var state: StateOptions
 
         func validate() throws {
+            guard (50...10_000).contains(deadline) else { throw ValidationError("--deadline is 50 to 10000 milliseconds") }
             guard Kioskd.Scan.parseSize(size) != nil else { throw ValidationError("--size must look like 1280x720") }
             guard shotFrames > 0, gapFrames >= 0 else { throw ValidationError("--shot-frames must be positive, --gap-frames not negative") }
         }
@@ -322,7 +327,7 @@ extension Kioskd {
             // empty frames between customers end a showing).
             let engine = CheckInEngine(store: DatabaseCheckInStore(database: database), repeatWindow: 0)
             let breaker = SharedCircuitBreaker()
-            let service = CheckInService(engine: engine, client: client, deadline: .milliseconds(300), breaker: breaker,
+            let service = CheckInService(engine: engine, client: client, deadline: .milliseconds(deadline), breaker: breaker,
                                          logger: Logger(label: "kioskd.demo", factory: { _ in SwiftLogNoOpLogHandler() }))
             let settings = try database.storeSettings()
             let totalFrames = segments.reduce(0) { $0 + makeShots($1.customers, width: width, height: height).0.reduce(0) { $0 + $1.frames } }
@@ -345,7 +350,7 @@ extension Kioskd {
                 switch segment.then {
                 case "stop":
                     kill(pid_t(serverPid!), SIGSTOP)
-                    Output.line("\(Demo.time(clock.now))  ══ the server stops answering (SIGSTOP): the door decides from its cache, within the \(300) ms deadline")
+                    Output.line("\(Demo.time(clock.now))  ══ the server stops answering (SIGSTOP): the door decides from its cache, within the \(deadline) ms deadline")
                 case "start":
                     kill(pid_t(serverPid!), SIGCONT)
                     let report = try await SyncEngine(database: database, client: client).runOnce()

@@ -36,6 +36,10 @@ final class InMemoryCheckInStore: CheckInStore {
         events.contains { $0.passID == passID && !delivered.contains($0.eventID) }
     }
 
+    func occupiedSeats() throws -> Set<String> {
+        Set(tickets.values.filter(\.inside).compactMap(\.seat))
+    }
+
     func record(_ event: KioskEvent, ticket: TicketState?) throws {
         if failWrites { throw DiskFull() }
         events.append(event)

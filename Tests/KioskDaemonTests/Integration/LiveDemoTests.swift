@@ -145,7 +145,9 @@ struct DemoOfflinePathTests {
         let scriptPath = folder.appendingPathComponent("customers.tsv").path
         try script.write(toFile: scriptPath, atomically: true, encoding: .utf8)
         let demo = try await Kioskd.run(["demo", "--script", scriptPath, "--server-pid", "\(server.processIdentifier)", "--state-dir", state,
-                                         "--size", "480x360", "--shot-frames", "4", "--gap-frames", "3", "--budget", "1000"])
+                                         "--size", "480x360", "--shot-frames", "4", "--gap-frames", "3", "--budget", "1000",
+                                         // A thawed server answers in milliseconds; the full suite can starve it past 300.
+                                         "--deadline", "1500"])
         #expect(demo.status == 0, "\(demo.stderr)")
         let verdicts = demo.stdout.split(separator: "\n").filter { $0.contains(" frame ") }.map(String.init)
         #expect(verdicts.count == 4, "\(demo.stdout)")
