@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# The nightly archive, release build: N finished passes (their tokens ended over a week ago)
+# moved out of the hot table by one `cafe-server admin run-jobs --archive`, then (PostgreSQL)
+# by two instances at once sharing the work. Prints each figure with the command that made it.
+# Bounded: well under a minute after the build.
+#   Benchmarks/archive.sh [N]                                     SQLite
+#   CAFE_PG_FSYNC=on scripts/with-postgres Benchmarks/archive.sh 20000 postgres
+set -euo pipefail
+cd "$(dirname "$0")/.."
+count=${1:-20000}
+backend=${2:-sqlite}
+swift build -c release --product cafe-server >/dev/null
+bin=.build/release
+work=$(mktemp -d /tmp/cafe-archive.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+export CAFE_BCRYPT_COST=4
+fresh() {   # a fresh database with N passes, all to be finished 40 days on
+  if [ "$backend" = postgres ]; then
+    [ -n "${CAFE_TEST_POSTGRES_URL:-}" ] || { echo "run it under scripts/with-postgres" >&2; exit 1; }
+    schema="archive_$$_$1"
+    psql -q "$CAFE_TEST_POSTGRES_URL" -c "CREATE SCHEMA $schema"
+    export CAFE_DATABASE="$CAFE_TEST_POSTGRES_URL?search_path=$schema"
+  else
+    export CAFE_DATABASE="$work/cafe-$1.sqlite"
+  fi
+  echo "owner-password" | $bin/cafe-server admin create-owner --login owner --password-stdin >/dev/null 2>&1
+  $bin/cafe-server admin create-store --id 1 --name "Bench" --owner owner --seats 0 >/dev/null 2>&1
+  $bin/cafe-server bench seed --tickets "$count" >/dev/null 2>&1
+}
+millis() { date +%s%3N; }
+
+fresh one
+echo "== one instance, $count finished passes ($backend)"
+echo "\$ cafe-server admin run-jobs --archive --now +40d"
+start=$(millis)
+$bin/cafe-server admin run-jobs --archive --now +40d --log-level error | tail -1
+took=$(( $(millis) - start ))
+echo "$count passes archived in $took ms: $(( took * 1000 / count )) µs a pass (process start and migrations check included)"
+
+if [ "$backend" = postgres ]; then
+  fresh two
+  echo "== two instances at once on one PostgreSQL, $count passes"
+  echo "\$ cafe-server admin run-jobs --archive --now +40d & (the same again)"
+  start=$(millis)
+  $bin/cafe-server admin run-jobs --archive --now +40d --log-level error | tail -1 >"$work/a" &
+  $bin/cafe-server admin run-jobs --archive --now +40d --log-level error | tail -1 >"$work/b" &
+  wait
+  took=$(( $(millis) - start ))
+  echo "instance A: $(cat "$work/a"); instance B: $(cat "$work/b"); together $took ms"
+fi
