@@ -75,10 +75,16 @@ let package = Package(
             name: "CafeProtocol",
             dependencies: [.product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings),
+        // The pass's QR code as a matrix (libqrencode), SVG and terminal text: what the kiosk
+        // and the server's web pages both draw, without the kiosk's camera and decoders.
+        .target(
+            name: "PassQR",
+            dependencies: ["CQREncode"],
+            swiftSettings: swiftSettings),
         .target(
             name: "KioskCore",
             dependencies: [
-                "CafeProtocol", "CZBar", "CQREncode", "CCurl", "CPNG", "CTurboJPEG", "CZXing", "CV4L2", "CGPIOD",
+                "CafeProtocol", "PassQR", "CZBar", "CQREncode", "CCurl", "CPNG", "CTurboJPEG", "CZXing", "CV4L2", "CGPIOD",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "GRDB", package: "GRDB.swift"),
@@ -137,7 +143,7 @@ let package = Package(
         .target(
             name: "CafeServer",
             dependencies: [
-                "CafeProtocol",
+                "CafeProtocol", "PassQR",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),

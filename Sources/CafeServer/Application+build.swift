@@ -61,11 +61,14 @@ public func buildRouter(configuration: ServerConfiguration, dependencies: CafeSe
     router.add(middleware: APIFailureMiddleware())
 
     router.addRoutes(OperationsRoutes(database: database).collection)
+    // The web app's pages and assets: public, the same for everyone; what they show comes from the API.
+    router.addRoutes(WebRoutes().collection)
     router.addRoutes(KioskRoutes(service: kiosk, now: now).collection, atPath: RouterPath(KioskAPI.basePath))
     // Everything else is the app's and the consoles': the caller is read from a bearer token.
     let api = router.group().add(middleware: AccountAuthenticator(tokens: accessTokens))
     api.addRoutes(AccountRoutes(service: accounts, now: now).collection)
     api.addRoutes(OrderRoutes(service: orders, now: now).collection)
+    api.addRoutes(TicketRoutes(database: database).collection)
     api.addRoutes(StoreRoutes(service: owners, now: now).collection)
     api.addRoutes(DeviceRoutes(service: owners, now: now).collection)
     api.addRoutes(CounterSaleRoutes(service: owners, now: now).collection)

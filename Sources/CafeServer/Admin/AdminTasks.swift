@@ -73,8 +73,9 @@ public struct AdminTasks: Sendable {
     }
 
     /// A walk-in sale at the counter: the ticket, and a print job for the store's kiosk.
-    public func counterSale(store: UInt32, productCode: String, holderName: String?) async throws -> (ticketID: UUID, token: String, job: UUID) {
-        let sale = try await owners.counterSale(CounterSaleRequest(productCode: productCode, holderName: holderName), store: store, now: Date())
+    public func counterSale(store: UInt32, productCode: String, holderName: String?, customerLogin: String? = nil) async throws -> (ticketID: UUID, token: String, job: UUID) {
+        let sale = try await owners.counterSale(CounterSaleRequest(productCode: productCode, holderName: holderName, customerLogin: customerLogin),
+                                                store: store, now: Date())
         return (sale.ticket.ticketID, sale.ticket.token, sale.printJob.jobID)
     }
 

@@ -7,7 +7,14 @@ import SQLKit
 public struct CounterSaleRequest: Codable, Sendable {
     public var productCode: String
     public var holderName: String?
-    enum CodingKeys: String, CodingKey { case productCode = "product_code", holderName = "holder_name" }
+    /// A registered customer buying at the counter: the pass is theirs, in their app.
+    public var customerLogin: String?
+    public init(productCode: String, holderName: String?, customerLogin: String? = nil) {
+        self.productCode = productCode
+        self.holderName = holderName
+        self.customerLogin = customerLogin
+    }
+    enum CodingKeys: String, CodingKey { case productCode = "product_code", holderName = "holder_name", customerLogin = "customer_login" }
 }
 
 public struct CounterSaleView: Codable, Sendable {
@@ -23,7 +30,16 @@ extension OwnerService {
         return try await database.transaction { db in
             _ = try await Stores.require(store, in: db)
             let product = try await Catalog.requireActive(body.productCode, in: db)
-            let ticket = try await Tickets.issueOrExtend(product: product, store: store, account: nil, holderName: body.holderName, now: now, in: db)
+            var account: UUID?
+            var holder = body.holderName
+            if let login = body.customerLogin {
+                guard let row = try await db.raw("SELECT id, display_name FROM accounts WHERE login = \(bind: login)").first(),
+                      let id = UUID(uuidString: try row.decode(column: "id", as: String.self))
+                else { throw APIFailure.notFound("customer \(login)") }
+                account = id
+                if holder == nil { holder = try row.decode(column: "display_name", as: String.self) }
+            }
+            let ticket = try await Tickets.issueOrExtend(product: product, store: store, account: account, holderName: holder, now: now, in: db)
             try await db.raw("""
                 INSERT INTO sales (id, store_id, ticket_id, product_code, price, channel, state, paid_at)
                 VALUES (\(bind: UUID().uuidString), \(bind: Int64(store)), \(bind: ticket.id), \(bind: product.code), \(bind: Int64(product.price)),

@@ -56,7 +56,7 @@ struct TicketRow: Codable, Sendable {
         TicketView(ticketID: passID, storeID: UInt32(storeId), kind: passKind, label: label,
                    validFrom: DBTime.date(validFrom), validUntil: DBTime.date(validUntil),
                    totalMinutes: totalMinutes.map(Int.init), remainingMinutes: remainingMinutes.map(Int.init),
-                   status: TicketStatus(rawValue: status) ?? .revoked, inside: inside != 0, token: token)
+                   status: TicketStatus(rawValue: status) ?? .revoked, inside: inside != 0, seat: seat, token: token)
     }
 }
 
@@ -72,12 +72,14 @@ public struct TicketView: Codable, Sendable, Equatable {
     public var remainingMinutes: Int?
     public var status: TicketStatus
     public var inside: Bool
+    /// The seat while inside.
+    public var seat: String?
     /// The pass token (base45) to render as a QR code.
     public var token: String
 
     enum CodingKeys: String, CodingKey {
         case ticketID = "ticket_id", storeID = "store_id", kind, label, validFrom = "valid_from", validUntil = "valid_until"
-        case totalMinutes = "total_minutes", remainingMinutes = "remaining_minutes", status, inside, token
+        case totalMinutes = "total_minutes", remainingMinutes = "remaining_minutes", status, inside, seat, token
     }
 }
 

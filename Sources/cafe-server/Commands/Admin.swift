@@ -167,11 +167,12 @@ struct Admin: AsyncParsableCommand {
         @Option(help: "The store number.") var store: UInt32
         @Option(help: "Product code (see 'admin catalog').") var product: String
         @Option(help: "The customer's name for the screen.") var holder: String?
+        @Option(help: "A registered customer's login: the pass is theirs and shows in their app.") var customer: String?
 
         func run() async throws {
-            let (store, product, holder) = (self.store, self.product, self.holder)
+            let (store, product, holder, customer) = (self.store, self.product, self.holder, self.customer)
             let sale = try await options.withAdmin { admin in
-                try await admin.counterSale(store: store, productCode: product, holderName: holder)
+                try await admin.counterSale(store: store, productCode: product, holderName: holder, customerLogin: customer)
             }
             print(sale.token)
             FileHandle.standardError.write(Data("ticket \(sale.ticketID), print job \(sale.job)\n".utf8))

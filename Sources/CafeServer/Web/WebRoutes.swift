@@ -1,0 +1,43 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+
+/// The customer's web app, served by `cafe-server` itself at `/app/`: one page of our own
+/// (HTML, CSS, JavaScript, no framework, nothing from another origin) that uses the JSON API
+/// with the same bearer tokens as any client. Every `/app/…` path answers with the same page, so
+/// a reload or a shared link opens that screen; the script routes by `location.pathname`.
+///
+/// Why a small single-page app rather than server-rendered pages: the API already speaks JWT
+/// in `Authorization` headers, which a browser never sends by itself — so no cookie carries the
+/// session and no form can be forged across sites (CSRF-safe by construction), and the pass page
+/// can run offline from a service worker's cache with the last pass it showed.
+struct WebRoutes {
+    var collection: RouteCollection<CafeRequestContext> {
+        let router = RouteCollection(context: CafeRequestContext.self)
+        router.get("app") { _, _ in Self.page() }
+        router.get("app/**") { request, _ in
+            let path = request.uri.path
+            if let asset = WebAssets.files[String(path.dropFirst("/app/".count))] {
+                return Self.response(asset.body, type: asset.type)
+            }
+            return Self.page()
+        }
+        return router
+    }
+
+    static func page() -> Response { response(WebAssets.page, type: "text/html; charset=utf-8") }
+
+    static func response(_ body: String, type: String) -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = type
+        // Always revalidated: a deployment is seen at the next load; offline, the service worker answers.
+        headers[.cacheControl] = "no-cache"
+        headers[HTTPField.Name("Content-Security-Policy")!] =
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; "
+            + "manifest-src 'self'; worker-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+        headers[HTTPField.Name("X-Content-Type-Options")!] = "nosniff"
+        headers[HTTPField.Name("Referrer-Policy")!] = "no-referrer"
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: body)))
+    }
+}
