@@ -29,6 +29,20 @@ public enum TestBackend: String, Sendable, CaseIterable, CustomStringConvertible
     }
 
     public static var postgresURL: String? { ProcessInfo.processInfo.environment["CAFE_TEST_POSTGRES_URL"] }
+
+    /// An empty database of this kind: a new SQLite file, or a new schema on the test server.
+    public func freshLocation(logger: Logger) async throws -> DatabaseLocation {
+        switch self {
+        case .sqlite:
+            return .sqlite(path: FileManager.default.temporaryDirectory.appendingPathComponent("cafe-test-\(UUID().uuidString).sqlite").path)
+        case .postgres:
+            guard let url = TestBackend.postgresURL else { throw TestCafeError("CAFE_TEST_POSTGRES_URL is not set") }
+            let schema = "t_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(16)
+            let admin = try await ServerDatabase.open(.postgres(url: url), logger: logger)
+            try await admin.withService { try await admin.execute("CREATE SCHEMA \(schema)") }
+            return .postgres(url: url + (url.contains("?") ? "&" : "?") + "search_path=\(schema)")
+        }
+    }
 }
 
 /// A test clock the server reads; tests move it.
@@ -72,23 +86,9 @@ public struct TestCafe: Sendable {
     ) async throws -> T {
         var logger = Logger(label: "test-cafe")
         logger.logLevel = ProcessInfo.processInfo.environment["CAFE_TEST_LOG"] == "1" ? .debug : .critical
-        let location: DatabaseLocation
+        let location = try await backend.freshLocation(logger: logger)
         let fake = FakeBootPay()
-        switch backend {
-        case .sqlite:
-            location = .sqlite(path: FileManager.default.temporaryDirectory.appendingPathComponent("cafe-test-\(UUID().uuidString).sqlite").path)
-        case .postgres:
-            guard let url = TestBackend.postgresURL else { throw TestCafeError("CAFE_TEST_POSTGRES_URL is not set") }
-            let schema = "t_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(16)
-            let admin = try await ServerDatabase.open(.postgres(url: url), logger: logger)
-            try await admin.withService { try await admin.execute("CREATE SCHEMA \(schema)") }
-            location = .postgres(url: url + (url.contains("?") ? "&" : "?") + "search_path=\(schema)")
-        }
-        defer {
-            if case .sqlite(let path) = location {
-                for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
-            }
-        }
+        defer { location.removeFiles() }
         let database = try await ServerDatabase.open(location, logger: logger)
         let clock = TestClock(start)
         let now: @Sendable () -> Date
@@ -317,6 +317,15 @@ extension TestCafe {
             }
             return (try row.decode(column: "inside", as: Int64.self) != 0, try row.decode(column: "remaining_minutes", as: Int?.self),
                     try row.decode(column: "status", as: String.self))
+        }
+    }
+}
+
+extension DatabaseLocation {
+    /// A test's SQLite file and its WAL companions; nothing for PostgreSQL (the schema is the run's).
+    public func removeFiles() {
+        if case .sqlite(let path) = self {
+            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
         }
     }
 }

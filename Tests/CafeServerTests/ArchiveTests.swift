@@ -210,19 +210,8 @@ struct ArchiveTests {
     static func withBareDatabase(_ backend: TestBackend, _ body: @escaping @Sendable (ServerDatabase) async throws -> Void) async throws {
         var logger = Logger(label: "archive-migration")
         logger.logLevel = .critical
-        let location: DatabaseLocation
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("cafe-migrate-\(UUID().uuidString).sqlite").path
-        switch backend {
-        case .sqlite:
-            location = .sqlite(path: path)
-        case .postgres:
-            guard let url = TestBackend.postgresURL else { throw TestCafeError("CAFE_TEST_POSTGRES_URL is not set") }
-            let schema = "m_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(16)
-            let admin = try await ServerDatabase.open(.postgres(url: url), logger: logger)
-            try await admin.withService { try await admin.execute("CREATE SCHEMA \(schema)") }
-            location = .postgres(url: url + (url.contains("?") ? "&" : "?") + "search_path=\(schema)")
-        }
-        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+        let location = try await backend.freshLocation(logger: logger)
+        defer { location.removeFiles() }
         let database = try await ServerDatabase.open(location, logger: logger)
         do {
             try await database.withService { try await body(database) }

@@ -26,8 +26,8 @@ import tempfile
 import threading
 import time
 
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Browser"))
+import chromium  # noqa: E402
 
 WIDTH, HEIGHT, FPS = 480, 360, 20
 # 2026-12-01 10:00 in Seoul: the clock every screenshot shows.
@@ -225,17 +225,8 @@ FIXED_CLOCK = """
 
 
 def browser():
-    options = webdriver.ChromeOptions()
-    options.binary_location = "/usr/bin/chromium"
-    for flag in ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1280,800",
-                 "--hide-scrollbars", "--force-device-scale-factor=1", "--lang=ko-KR"]:
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
-    driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": FIXED_CLOCK})
-    # The box's display: 1280×800, whatever the headless window's frame takes.
-    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {"width": 1280, "height": 800, "deviceScaleFactor": 1, "mobile": False})
-    return driver
+    # The box's display: 1280×800.
+    return chromium.browser(1280, 800, first_script=FIXED_CLOCK)
 
 
 class Page:

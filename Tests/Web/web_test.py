@@ -22,9 +22,10 @@ import tempfile
 import time
 import urllib.request
 
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Browser"))
+import chromium  # noqa: E402
 
 # 2026-12-01 10:00 in Seoul: the clock every screenshot shows.
 FIXED_CLOCK_MS = int(datetime.datetime(2026, 12, 1, 1, 0, tzinfo=datetime.timezone.utc).timestamp() * 1000)
@@ -98,17 +99,8 @@ class System:
 
 
 def browser():
-    options = webdriver.ChromeOptions()
-    options.binary_location = "/usr/bin/chromium"
-    for flag in ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=390,844",
-                 "--hide-scrollbars", "--force-device-scale-factor=1", "--lang=ko-KR"]:
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
-    driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": FIXED_CLOCK})
     # A phone: 390×844 CSS pixels.
-    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {"width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": True})
-    return driver
+    return chromium.browser(390, 844, mobile=True, first_script=FIXED_CLOCK)
 
 
 class Page:
