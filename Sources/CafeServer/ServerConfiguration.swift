@@ -25,6 +25,10 @@ public struct ServerConfiguration: Sendable {
     public var gateway: PaymentGatewayConfiguration?
     /// Push notifications (FCM); nil: none are sent.
     public var push: PushConfiguration?
+    /// A payment page that stands in for BootPay's window in the web app (the fake gateway's
+    /// `/fake/pay`, in tests and the demo): it is given the order and a return address and comes
+    /// back with `receipt_id`. Nil: the web app offers no online purchase yet.
+    public var paymentPage: String?
 
     public init() {}
 }

@@ -21,7 +21,8 @@ struct CafeServerCommand: AsyncParsableCommand {
 
             Settings come from flags or the environment: CAFE_DATABASE, CAFE_HOST, CAFE_PORT, \
             CAFE_BCRYPT_COST, BOOTPAY_URL, BOOTPAY_APPLICATION_ID + BOOTPAY_PRIVATE_KEY (or \
-            BOOTPAY_CLIENT_KEY + BOOTPAY_SECRET_KEY), \
+            BOOTPAY_CLIENT_KEY + BOOTPAY_SECRET_KEY), BOOTPAY_PAYMENT_PAGE (the web app's payment page \
+            standing in for BootPay's window: the fake gateway's in tests and the demo), \
             FCM_SERVICE_ACCOUNT_FILE (a Firebase service-account key: push notifications), FCM_URL (secrets \
             belong in the environment or a systemd credential, never on the command line).
             """,
@@ -74,6 +75,12 @@ struct ServerOptions: ParsableArguments {
             configuration.gateway = PaymentGatewayConfiguration(baseURL: bootpayURL, credentials: .clientSecret(clientKey: client, secretKey: secret))
         } else if let application = env["BOOTPAY_APPLICATION_ID"], let key = env["BOOTPAY_PRIVATE_KEY"] {
             configuration.gateway = PaymentGatewayConfiguration(baseURL: bootpayURL, applicationID: application, privateKey: key)
+        }
+        if let page = env["BOOTPAY_PAYMENT_PAGE"], !page.isEmpty {
+            guard page.hasPrefix("http://") || page.hasPrefix("https://") else {
+                throw ValidationError("BOOTPAY_PAYMENT_PAGE must be an http(s) URL, got \(page)")
+            }
+            configuration.paymentPage = page
         }
         if let file = env["FCM_SERVICE_ACCOUNT_FILE"], !file.isEmpty {
             configuration.push = PushConfiguration(serviceAccount: try FCMServiceAccount.load(path: file), baseURL: env["FCM_URL"] ?? FCMClient.productionURL)

@@ -27,6 +27,10 @@ struct WebAppTests {
                 weight += file.body.count
             }
             #expect(weight < 100 * 1024, "the first page and its files: \(weight) bytes")
+            // What the page needs before a login: the stores, and no payment page configured here.
+            let config = try await cafe.call("GET", "/app/config.json")
+            #expect((config.object["stores"] as? [[String: Any]])?.map { $0["name"] as? String } == ["Gangnam"], "\(config)")
+            #expect(config.object["payment_page"] == nil || config.object["payment_page"] is NSNull)
             let manifest = try await cafe.call("GET", "/app/manifest.webmanifest")
             #expect((manifest.object["start_url"] as? String) == "/app/passes")
         }

@@ -79,8 +79,56 @@ public final class FakeBootPay: Sendable {
         try await LoopbackApplication.run(router(), name: "fake-bootpay", port: port) { port in try await body("http://127.0.0.1:\(port)/v2") }
     }
 
+    private static func page(_ status: Int, _ body: String) -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = "text/html; charset=utf-8"
+        let html = "<!doctype html><html lang=\"ko\"><meta charset=\"utf-8\"><link rel=\"icon\" href=\"data:,\"><title>fake-bootpay</title><body>\(body)</body></html>"
+        return Response(status: HTTPResponse.Status(code: status), headers: headers, body: .init(byteBuffer: ByteBuffer(string: html)))
+    }
+
+    private static func escape(_ text: String) -> String {
+        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+            .replacingOccurrences(of: "\"", with: "&quot;").replacingOccurrences(of: ">", with: "&gt;")
+    }
+
     private func router() -> Router<BasicRequestContext> {
         let router = Router()
+        // The payment window a customer sees, standing in for BootPay's (its JS SDK opens one):
+        // the order and its price, a button, then back to the shop's return address with the
+        // receipt id — the receipt is then paid (status 1) for that order and price.
+        router.get("fake/pay") { request, _ -> Response in
+            let query = request.uri.queryParameters
+            let order = String(query["order_id"] ?? ""), price = String(query["price"] ?? ""), back = String(query["return"] ?? "")
+            let name = String(query["order_name"] ?? "")
+            guard !order.isEmpty, Int(price) != nil, back.hasPrefix("http") else {
+                return Self.page(400, "<p>order_id, price and return are required</p>")
+            }
+            return Self.page(200, """
+                <h1>결제 (테스트) · Payment (test gateway)</h1>
+                <p>\(Self.escape(name)) — ₩\(Self.escape(price))</p>
+                <form method="post" action="/fake/pay">
+                <input type="hidden" name="order_id" value="\(Self.escape(order))">
+                <input type="hidden" name="price" value="\(Self.escape(price))">
+                <input type="hidden" name="return" value="\(Self.escape(back))">
+                <button type="submit" id="pay">결제하기 · Pay</button></form>
+                """)
+        }
+        router.post("fake/pay") { request, context -> Response in
+            let buffer = try await request.body.collect(upTo: 64 * 1024)
+            var fields: [String: String] = [:]
+            for pair in String(buffer: buffer).split(separator: "&") {
+                let parts = pair.split(separator: "=", maxSplits: 1).map { String($0).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? "" }
+                if parts.count == 2 { fields[parts[0]] = parts[1] }
+            }
+            guard let order = fields["order_id"], let price = fields["price"].flatMap(Int.init), let back = fields["return"], back.hasPrefix("http") else {
+                return Self.page(400, "<p>order_id, price and return are required</p>")
+            }
+            let receipt = "rcpt-\(UUID().uuidString.prefix(12).lowercased())"
+            self.add(Receipt(receiptID: receipt, orderID: order, price: price, status: 1))
+            var headers = HTTPFields()
+            headers[.location] = back + (back.contains("?") ? "&" : "?") + "receipt_id=" + receipt
+            return Response(status: .seeOther, headers: headers)
+        }
         let v2 = router.group("v2")
         v2.post("request/token") { request, context -> Response in
             try await self.applyFault()

@@ -68,6 +68,7 @@ class System:
         self.env = dict(os.environ, CAFE_DATABASE=os.path.join(work, "cafe.sqlite"), CAFE_BCRYPT_COST="4")
         self.state = os.path.join(work, "kiosk")
         self.server = None
+        self.gateway = None
         self.url = None
 
     def run(self, program, *args, stdin=None, ok=(0,)):
@@ -75,7 +76,16 @@ class System:
         check(done.returncode in ok, f"{program} {' '.join(args)}: exit {done.returncode}: {done.stderr}")
         return done
 
+    def start_gateway(self):
+        """The fake BootPay (REST API and payment page) the server verifies receipts with."""
+        log = os.path.join(self.work, "gateway.out")
+        self.gateway = subprocess.Popen([os.path.join(self.bin, "fake-bootpay")], stdout=open(log, "w"), stderr=subprocess.STDOUT)
+        api = wait_for("fake-bootpay to listen", lambda: re.search(r"listening on (http://\S+)", open(log).read())).group(1)
+        self.env.update(BOOTPAY_URL=api, BOOTPAY_APPLICATION_ID="fake-application", BOOTPAY_PRIVATE_KEY="fake-private-key",
+                        BOOTPAY_PAYMENT_PAGE=api.removesuffix("/v2") + "/fake/pay")
+
     def start(self):
+        self.start_gateway()
         self.run("cafe-server", "admin", "create-owner", "--login", "owner", "--password-stdin", stdin="web-test-password\n")
         self.run("cafe-server", "admin", "create-store", "--id", "1", "--name", "스터디카페 강남점", "--owner", "owner", "--seats", "40")
         self.serve()
@@ -96,6 +106,12 @@ class System:
         if self.server and self.server.poll() is None:
             self.server.terminate()
             self.server.wait(10)
+
+    def stop_all(self):
+        self.stop()
+        if self.gateway and self.gateway.poll() is None:
+            self.gateway.terminate()
+            self.gateway.wait(10)
 
 
 def browser():
@@ -184,15 +200,29 @@ def main():
             driver.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
             page.wait_heading("내 이용권")
 
-            # The counter sells Minji a 14-day pass: it is hers, in the app.
-            sold = system.run("cafe-server", "admin", "counter-sale", "--store", "1", "--product", "period-14", "--customer", "minji")
-            token = sold.stdout.strip()
-            ticket = re.search(r"^ticket ([0-9A-Fa-f-]+),", sold.stderr, re.M).group(1).lower()
+            # She buys a 7-day pass in the page: the catalog, the refund terms before paying, the
+            # (fake) gateway's payment window, and back with the pass.
+            driver.find_element(By.CSS_SELECTOR, "nav a[href='/app/buy']").click()
+            page.wait_heading("이용권 구매")
+            page.screenshot("phone-buy")
+            driver.find_element(By.CSS_SELECTOR, "button[data-product='period-7']").click()
+            page.wait_heading("결제 전 확인")
+            terms = driver.find_element(By.ID, "main").text
+            check("환불 규정" in terms and "₩15,000" in terms, f"the order page shows: {terms}")
+            page.screenshot("phone-before-paying")
+            driver.find_element(By.ID, "pay").click()
+            wait_for("the gateway's payment window", lambda: "/fake/pay" in driver.current_url)
+            driver.find_element(By.ID, "pay").click()
+            wait_for("the pass after paying", lambda: driver.find_element(By.CSS_SELECTOR, "figure.qr svg path"))
+            check("/app/passes/" in driver.current_url, f"after paying the page is {driver.current_url}")
+            ticket = driver.current_url.rsplit("/", 1)[-1].lower()
             system.run("kioskd", "sync", "--state-dir", system.state)
-            driver.refresh()
+            driver.get(system.url + "/app/passes")
             link = wait_for("the pass in the list", lambda: driver.find_element(By.CSS_SELECTOR, "main .card a"))
-            check("14일권" in link.text, f"the list shows {link.text!r}")
+            check("7일권" in link.text, f"the list shows {link.text!r}")
             check("퇴실 상태" in driver.find_element(By.CSS_SELECTOR, "main .card").text, "the pass shows outside")
+            passes = driver.execute_script("return JSON.parse(localStorage.getItem('cafe.passes')).passes")
+            token = next(p["token"] for p in passes if p["ticket_id"].lower() == ticket)
             page.screenshot("phone-passes")
             link.click()
             wait_for("the QR code", lambda: driver.find_element(By.CSS_SELECTOR, "figure.qr svg path"))
@@ -240,7 +270,7 @@ def main():
         finally:
             if driver:
                 driver.quit()
-            system.stop()
+            system.stop_all()
 
 
 if __name__ == "__main__":

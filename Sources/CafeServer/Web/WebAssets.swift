@@ -30,6 +30,7 @@ enum WebAssets {
         <body>
         <header><a href="/app/passes" class="brand" data-link>스터디카페 <span lang="en">Study cafe</span></a>
         <nav id="nav" hidden><a href="/app/passes" data-link>내 이용권 <span lang="en">My passes</span></a>
+        <a href="/app/buy" data-link>구매 <span lang="en">Buy</span></a>
         <button type="button" id="logout">로그아웃 <span lang="en">Log out</span></button></nav></header>
         <p id="banner" role="status" hidden></p>
         <main id="main" tabindex="-1"><p>불러오는 중… <span lang="en">Loading…</span></p></main>
@@ -47,12 +48,14 @@ enum WebAssets {
         header a, header button { color: #fff; }
         .brand { font-weight: 700; text-decoration: none; }
         nav { display: flex; gap: 1rem; align-items: center; }
+        h2 { font-size: 1.1rem; margin: 1rem 0 .25rem; }
+        .card .primary { margin-left: .5rem; padding: .3rem .8rem; }
         nav button { background: none; border: 1px solid #fff; border-radius: .4rem; padding: .3rem .6rem; font: inherit; cursor: pointer; }
         main { max-width: 40rem; margin: 0 auto; padding: 1rem; }
         main:focus { outline: none; }
         h1 { font-size: 1.4rem; margin: .5rem 0 1rem; }
         [lang="en"] { color: var(--muted); font-size: .9em; }
-        header [lang="en"] { color: #dbe6f3; }
+        header [lang="en"], .primary [lang="en"] { color: #dbe6f3; }
         form { display: grid; gap: .75rem; background: var(--card); padding: 1rem; border-radius: .6rem; }
         label { display: grid; gap: .25rem; font-weight: 600; }
         input { font: inherit; padding: .6rem; border: 1px solid #767676; border-radius: .4rem; }
@@ -309,6 +312,65 @@ enum WebAssets {
           render([pass.label + " "], ...nodes, details);
         }
 
+        let config = null;
+        async function webConfig() {
+          if (!config) config = await api("GET", "/app/config.json");
+          return config;
+        }
+        const won = (n) => "₩" + n.toLocaleString("ko-KR");
+
+        // Buying: the catalog, an order (its refund terms shown before paying), then the payment
+        // window — BootPay's in production, the configured stand-in page in tests and the demo.
+        async function buyPage() {
+          const [{ products }, cfg] = await Promise.all([api("GET", "/catalog"), webConfig()]);
+          const store = cfg.stores[0];
+          if (!store) return render(both("구매", "Buy"), el("p", {}, ...both("아직 매장이 없습니다.", "No store yet.")));
+          const list = el("ul", { class: "cards" });
+          for (const product of products) {
+            const button = el("button", { class: "primary", type: "button", "data-product": product.code }, ...both("선택", "Choose"));
+            button.addEventListener("click", () => orderPage(store, product));
+            list.append(el("li", { class: "card" }, el("strong", { text: product.label }), " · " + won(product.price) + " ", button));
+          }
+          render(both("이용권 구매", "Buy a pass"), el("p", { text: store.name }), list);
+        }
+
+        async function orderPage(store, product) {
+          const order = await api("POST", "/orders", { store_id: store.store_id, product_code: product.code });
+          const cfg = await webConfig();
+          const terms = order.refund_terms;
+          const nodes = [el("p", {}, el("strong", { text: product.label }), " · " + won(order.price)),
+            el("h2", {}, ...both("환불 규정", "Refund terms")),
+            el("p", { text: terms.summary }), el("p", {}, el("small", { text: terms.legal_basis }))];
+          if (cfg.payment_page) {
+            const pay = el("button", { class: "primary", type: "button", id: "pay" }, ...both("결제하기", "Pay") , " " + won(order.price));
+            pay.addEventListener("click", () => {
+              const back = location.origin + "/app/orders/" + order.order_id + "/paid";
+              const url = new URL(cfg.payment_page);
+              url.search = new URLSearchParams({ order_id: order.order_id, price: String(order.price), order_name: product.label, return: back });
+              location.assign(url.toString());
+            });
+            nodes.push(pay);
+          } else {
+            nodes.push(el("p", { class: "error" }, ...both("이 매장은 아직 온라인 결제를 받지 않습니다. 카운터에서 구매해 주세요.",
+                                                          "This store takes no online payment yet; please buy at the counter.")));
+          }
+          render(both("결제 전 확인", "Before you pay"), ...nodes);
+        }
+
+        // Back from the payment window: the server checks the receipt with the gateway.
+        async function paidPage(orderID) {
+          const receipt = new URLSearchParams(location.search).get("receipt_id");
+          if (!receipt) return render(both("결제가 끝나지 않았습니다", "Payment not finished"), el("p", { text: "receipt_id" }));
+          render(both("결제 확인 중…", "Checking the payment…"));
+          const order = await api("POST", "/orders/" + orderID + "/confirm", { receipt_id: receipt });
+          if (order.status !== "done" || !order.ticket) {
+            return render(both("결제가 확인되지 않았습니다", "The payment was not confirmed"),
+                          el("p", { class: "error", role: "alert", text: order.failure || order.status }));
+          }
+          history.replaceState(null, "", "/app/passes/" + order.ticket.ticket_id.toLowerCase());
+          return passPage(order.ticket.ticket_id);
+        }
+
         // MARK: routing
         function go(path) { history.pushState(null, "", path); route(); }
         async function route() {
@@ -318,6 +380,9 @@ enum WebAssets {
           try {
             if (path === "/app/signup") return loginPage("signup");
             if (path === "/app/login" || !signedIn) return loginPage("login");
+            if (path === "/app/buy") return await buyPage();
+            const paid = path.match(/^\/app\/orders\/([0-9a-fA-F-]{36})\/paid$/);
+            if (paid) return await paidPage(paid[1]);
             const pass = path.match(/^\/app\/passes\/([0-9a-fA-F-]{36})$/);
             if (pass) return await passPage(pass[1]);
             return await passesPage();

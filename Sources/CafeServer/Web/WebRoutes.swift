@@ -13,11 +13,32 @@ import NIOCore
 /// session and no form can be forged across sites (CSRF-safe by construction), and the pass page
 /// can run offline from a service worker's cache with the last pass it showed.
 struct WebRoutes {
+    let database: ServerDatabase
+    /// Where the buy page sends the customer to pay (see `ServerConfiguration.paymentPage`).
+    let paymentPage: String?
+
+    /// `GET /app/config.json`: what the page needs before anyone logs in.
+    struct WebConfig: Encodable {
+        struct Store: Encodable {
+            var storeID: UInt32
+            var name: String
+            enum CodingKeys: String, CodingKey { case storeID = "store_id", name }
+        }
+        var stores: [Store]
+        var paymentPage: String?
+        enum CodingKeys: String, CodingKey { case stores, paymentPage = "payment_page" }
+    }
+
     var collection: RouteCollection<CafeRequestContext> {
         let router = RouteCollection(context: CafeRequestContext.self)
         router.get("app") { _, _ in Self.page() }
         router.get("app/**") { request, _ in
             let path = request.uri.path
+            if path == "/app/config.json" {
+                let stores = try await database.read { db in try await Stores.all(in: db) }
+                return try WireResponse.json(WebConfig(stores: stores.map { .init(storeID: UInt32($0.id), name: $0.name) },
+                                                       paymentPage: paymentPage))
+            }
             if let asset = WebAssets.files[String(path.dropFirst("/app/".count))] {
                 return Self.response(asset.body, type: asset.type)
             }
