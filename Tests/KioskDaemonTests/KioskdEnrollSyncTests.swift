@@ -86,6 +86,8 @@ import Testing
         #expect(allowed.status == 0, "\(allowed.stderr)")
         #expect(allowed.stdout.contains("verdict: ENTER"))
         #expect(allowed.stdout.contains("revision 1"))
+        let terminated = try await Kioskd.run(["check", "--state-dir", state, "--", try token(signer: signer, passID: passID)])
+        #expect(terminated.status == 0, "'--' ends the options, as usual: \(terminated.stderr)")
         let stranger = PassSigner(privateKey: Curve25519.Signing.PrivateKey())
         let denied = try await Kioskd.run(["check", "--state-dir", state, try token(signer: stranger, passID: UUID())])
         #expect(denied.status == 3)

@@ -14,6 +14,7 @@ go to the output folder.
 usage: web_test.py BIN_DIR OUTPUT_DIR     (BIN_DIR holds cafe-server and kioskd)
 """
 import datetime
+import json
 import os
 import re
 import subprocess
@@ -146,6 +147,13 @@ class Page:
         return path
 
 
+def api(base, method, path, body=None, token=None):
+    request = urllib.request.Request(base + path, method=method, data=json.dumps(body).encode() if body is not None else None,
+                                     headers={"Content-Type": "application/json", **({"Authorization": "Bearer " + token} if token else {})})
+    with urllib.request.urlopen(request) as answer:
+        return json.loads(answer.read() or b"null")
+
+
 def page_weight(url):
     """Bytes of the first page: the HTML and everything it loads."""
     total = 0
@@ -262,6 +270,30 @@ def main():
             offline_shot = page.screenshot("phone-pass-offline")
             again = system.run("kioskd", "check", "--state-dir", system.state, "--file", offline_shot, ok=(0, 1, 3))
             check(again.returncode == 0, f"the offline page's QR code: {again.stdout}{again.stderr}")
+
+            # The server is back: the owner's notice is listed, and Minji refunds her pass in the
+            # page with the quote (the store's policy allows it), after which the door denies it.
+            system.serve()
+            owner = api(system.url, "POST", "/auth/login", {"login": "owner", "password": "web-test-password"})["access_token"]
+            api(system.url, "POST", "/stores/1/notices", {"title": "휴무 안내", "body": "12월 25일은 쉽니다.", "audience": "all"}, owner)
+            driver.get(system.url + "/app/notices")
+            page.wait_heading("공지")
+            wait_for("the owner's notice", lambda: "12월 25일은 쉽니다." in driver.find_element(By.ID, "main").text)
+            page.screenshot("phone-notices")
+            driver.get(system.url + "/app/passes/" + ticket)
+            refund = wait_for("the refund quote", lambda: driver.find_element(By.ID, "refund"))
+            quote = driver.find_element(By.CSS_SELECTOR, "section").text
+            check("₩15,000" in quote and "별표 4" in quote, f"the quote shows: {quote}")
+            page.screenshot("phone-refund-quote")
+            refund.click()
+            driver.switch_to.alert.accept()
+            wait_for("the refunded pass", lambda: "환불됨" in driver.find_element(By.ID, "main").text)
+            wait_for("the refund note", lambda: "Refunded ₩15,000" in driver.find_element(By.ID, "banner").text)
+            check(not driver.find_elements(By.CSS_SELECTOR, "figure.qr"), "a refunded pass shows no QR code")
+            page.screenshot("phone-refunded")
+            system.run("kioskd", "sync", "--state-dir", system.state)
+            denied = system.run("kioskd", "check", "--state-dir", system.state, "--", token, ok=(3,))
+            check("refunded" in denied.stdout, f"after the refund the door says: {denied.stdout}")
 
             errors = page.errors()
             check(not errors, f"console errors: {errors}")

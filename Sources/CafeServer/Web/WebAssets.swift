@@ -31,6 +31,7 @@ enum WebAssets {
         <header><a href="/app/passes" class="brand" data-link>스터디카페 <span lang="en">Study cafe</span></a>
         <nav id="nav" hidden><a href="/app/passes" data-link>내 이용권 <span lang="en">My passes</span></a>
         <a href="/app/buy" data-link>구매 <span lang="en">Buy</span></a>
+        <a href="/app/notices" data-link>공지 <span lang="en">Notices</span></a>
         <button type="button" id="logout">로그아웃 <span lang="en">Log out</span></button></nav></header>
         <p id="banner" role="status" hidden></p>
         <main id="main" tabindex="-1"><p>불러오는 중… <span lang="en">Loading…</span></p></main>
@@ -72,9 +73,13 @@ enum WebAssets {
         .state.denied { color: var(--bad); }
         .qr { background: #fff; padding: .5rem; border-radius: .6rem; }
         .qr svg { display: block; width: 100%; height: auto; max-width: 28rem; margin: 0 auto; image-rendering: pixelated; }
+        section { background: var(--card); border-radius: .6rem; padding: 1rem; margin-top: 1rem; }
         dl { display: grid; grid-template-columns: max-content 1fr; gap: .25rem 1rem; }
         dt { font-weight: 600; }
         dd { margin: 0; }
+        dl.terms { grid-template-columns: 1fr max-content; }
+        dl.terms dt { font-weight: 400; }
+        dl.terms dd { text-align: right; font-variant-numeric: tabular-nums; }
 
         """#
 
@@ -310,6 +315,50 @@ enum WebAssets {
                                                 "Show this screen to the camera at the door; full brightness reads best.")));
           }
           render([pass.label + " "], ...nodes, details);
+          if (!offline && pass.status === "valid") main().append(await refundSection(pass));
+        }
+
+        // The refund the store's policy gives now, term by term, before anything happens; where
+        // the store allows it, the customer refunds here (the quoted amount, or nothing changes).
+        async function refundSection(pass) {
+          const section = el("section", { "aria-labelledby": "refund-title" }, el("h2", { id: "refund-title" }, ...both("환불", "Refund")));
+          let quote;
+          try { quote = await api("GET", "/me/tickets/" + pass.ticket_id + "/refund-quote"); }
+          catch (e) { section.append(el("p", { text: explain(e) })); return section; }
+          const terms = el("dl", { class: "terms" });
+          for (const term of quote.terms) terms.append(el("dt", { text: term.description }), el("dd", { text: won(term.amount) }));
+          section.append(terms, el("p", {}, el("strong", {}, ...both("돌려받는 금액", "Given back")), " " + won(quote.amount)),
+                         el("p", {}, el("small", { text: quote.legal_basis })));
+          if (!quote.self_refund) {
+            section.append(el("p", {}, ...both("환불은 카운터에 문의해 주세요.", "Ask at the counter for a refund.")));
+            return section;
+          }
+          const error = el("p", { class: "error", role: "alert" });
+          const button = el("button", { class: "primary", type: "button", id: "refund" }, ...both("환불 받기", "Refund"), " " + won(quote.amount));
+          button.addEventListener("click", async () => {
+            if (!confirm("이 이용권을 환불할까요? " + won(quote.amount) + " · Refund this pass?")) return;
+            button.disabled = true;
+            try {
+              const refund = await api("POST", "/me/tickets/" + pass.ticket_id + "/refund?amount=" + quote.amount);
+              await route();
+              banner(refund.state === "done" ? "환불되었습니다 · Refunded " + won(refund.amount)
+                                             : "환불 처리 중입니다 · The refund is being processed");
+            } catch (e) { error.textContent = explain(e); button.disabled = false; }
+          });
+          section.append(button, error);
+          return section;
+        }
+
+        async function noticesPage() {
+          const { notices } = await api("GET", "/me/notices");
+          if (!notices.length) return render(both("공지", "Notices"), el("p", {}, ...both("공지가 없습니다.", "No notices.")));
+          const list = el("ul", { class: "cards" });
+          const when = new Intl.DateTimeFormat("ko-KR", { timeZone: "Asia/Seoul", month: "long", day: "numeric", hour: "2-digit", minute: "2-digit", hour12: false });
+          for (const notice of notices) {
+            list.append(el("li", { class: "card" }, el("strong", { text: notice.title }), el("br"),
+                           el("small", { text: when.format(new Date(notice.created_at)) }), el("p", { text: notice.body })));
+          }
+          render(both("공지", "Notices"), list);
         }
 
         let config = null;
@@ -381,6 +430,7 @@ enum WebAssets {
             if (path === "/app/signup") return loginPage("signup");
             if (path === "/app/login" || !signedIn) return loginPage("login");
             if (path === "/app/buy") return await buyPage();
+            if (path === "/app/notices") return await noticesPage();
             const paid = path.match(/^\/app\/orders\/([0-9a-fA-F-]{36})\/paid$/);
             if (paid) return await paidPage(paid[1]);
             const pass = path.match(/^\/app\/passes\/([0-9a-fA-F-]{36})$/);

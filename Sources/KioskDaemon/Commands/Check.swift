@@ -29,8 +29,10 @@ extension Kioskd {
         // Collected unparsed: a base45 token may start with "-" (one in 45 does), which the
         // parser would otherwise take for an option.
         @Argument(parsing: .allUnrecognized, help: "The pass token text (base45; one that starts with '-' is fine).")
-        var tokens: [String] = []
+        var arguments: [String] = []
 
+        /// The arguments without a leading `--` (the usual end of options; no pass token is that short).
+        var tokens: [String] { arguments.first == "--" ? Array(arguments.dropFirst()) : arguments }
         var token: String? { tokens.first }
 
         func validate() throws {
