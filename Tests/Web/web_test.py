@@ -22,6 +22,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+import uuid
 
 from selenium.webdriver.common.by import By
 
@@ -147,9 +148,9 @@ class Page:
         return path
 
 
-def api(base, method, path, body=None, token=None):
+def api(base, method, path, body=None, token=None, scheme="Bearer"):
     request = urllib.request.Request(base + path, method=method, data=json.dumps(body).encode() if body is not None else None,
-                                     headers={"Content-Type": "application/json", **({"Authorization": "Bearer " + token} if token else {})})
+                                     headers={"Content-Type": "application/json", **({"Authorization": f"{scheme} {token}"} if token else {})})
     with urllib.request.urlopen(request) as answer:
         return json.loads(answer.read() or b"null")
 
@@ -280,6 +281,35 @@ def main():
             page.wait_heading("공지")
             wait_for("the owner's notice", lambda: "12월 25일은 쉽니다." in driver.find_element(By.ID, "main").text)
             page.screenshot("phone-notices")
+            # Minji scans in at the door (the kiosk's online check-in); the owner logs in and sees
+            # her inside, on her seat, on the desktop console's today page.
+            device = json.load(open(os.path.join(system.state, "device.json")))
+            def door():
+                scan = {"event_id": str(uuid.uuid4()), "token": token, "direction": "auto",
+                        "scanned_at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")}
+                return api(system.url, "POST", "/kiosk/v1/check-ins", scan, device["device_token"], scheme="Device")
+            entered = door()
+            check(entered["verdict"] == "enter", f"the door said {entered}")
+            def log_in(login, password):
+                driver.execute_script("localStorage.clear()")
+                driver.get(system.url + "/app/login")
+                page.wait_heading("로그인")
+                page.fill("login", login)
+                page.fill("password", password)
+                driver.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+            driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {"width": 1280, "height": 800, "deviceScaleFactor": 1, "mobile": False})
+            log_in("owner", "web-test-password")
+            page.wait_heading("오늘")
+            row = wait_for("Minji inside on the owner's page", lambda: next(
+                (r for r in driver.find_elements(By.CSS_SELECTOR, "main tbody tr") if "김민지" in r.text), None))
+            check(row.text.split()[0] == entered["display"].get("seat", "—"), f"the seat on the owner's page: {row.text}")
+            check("₩15,000" in driver.find_element(By.CSS_SELECTOR, ".figures").text, "today's sales on the owner's page")
+            page.screenshot("desktop-owner-today")
+            check(door()["verdict"] == "exit", "Minji scans out")
+            driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {"width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": True})
+            log_in("minji", "password-1234")
+            page.wait_heading("내 이용권")
+
             driver.get(system.url + "/app/passes/" + ticket)
             refund = wait_for("the refund quote", lambda: driver.find_element(By.ID, "refund"))
             quote = driver.find_element(By.CSS_SELECTOR, "section").text
@@ -288,7 +318,7 @@ def main():
             refund.click()
             driver.switch_to.alert.accept()
             wait_for("the refunded pass", lambda: "환불됨" in driver.find_element(By.ID, "main").text)
-            wait_for("the refund note", lambda: "Refunded ₩15,000" in driver.find_element(By.ID, "banner").text)
+            wait_for("the refund note", lambda: "Refunded ₩5,000" in driver.find_element(By.ID, "banner").text)  # used today: ₩15,000 − one ₩10,000 day
             check(not driver.find_elements(By.CSS_SELECTOR, "figure.qr"), "a refunded pass shows no QR code")
             page.screenshot("phone-refunded")
             system.run("kioskd", "sync", "--state-dir", system.state)

@@ -32,6 +32,7 @@ enum WebAssets {
         <nav id="nav" hidden><a href="/app/passes" data-link>내 이용권 <span lang="en">My passes</span></a>
         <a href="/app/buy" data-link>구매 <span lang="en">Buy</span></a>
         <a href="/app/notices" data-link>공지 <span lang="en">Notices</span></a>
+        <a href="/app/owner" data-link id="owner-link" hidden>오늘 <span lang="en">Today</span></a>
         <button type="button" id="logout">로그아웃 <span lang="en">Log out</span></button></nav></header>
         <p id="banner" role="status" hidden></p>
         <main id="main" tabindex="-1"><p>불러오는 중… <span lang="en">Loading…</span></p></main>
@@ -78,6 +79,11 @@ enum WebAssets {
         dt { font-weight: 600; }
         dd { margin: 0; }
         dl.terms { grid-template-columns: 1fr max-content; }
+        .figures { list-style: none; padding: 0; display: flex; flex-wrap: wrap; gap: .5rem; }
+        .figures li { background: var(--card); border-radius: .6rem; padding: .5rem .8rem; }
+        table { width: 100%; border-collapse: collapse; background: var(--card); }
+        caption { text-align: left; font-weight: 700; padding: .5rem 0; }
+        th, td { text-align: left; padding: .4rem .5rem; border-bottom: 1px solid #ddd; }
         dl.terms dt { font-weight: 400; }
         dl.terms dd { text-align: right; font-variant-numeric: tabular-nums; }
 
@@ -139,7 +145,11 @@ enum WebAssets {
         const main = () => document.getElementById("main");
 
         function session() { try { return JSON.parse(localStorage.getItem(SESSION)); } catch { return null; } }
-        function saveSession(pair) { localStorage.setItem(SESSION, JSON.stringify({ access: pair.access_token, refresh: pair.refresh_token })); }
+        function saveSession(pair) {
+          const role = (session() || {}).role;
+          localStorage.setItem(SESSION, JSON.stringify({ access: pair.access_token, refresh: pair.refresh_token, role }));
+        }
+        function saveRole(role) { const s = session(); if (s) { s.role = role; localStorage.setItem(SESSION, JSON.stringify(s)); } }
         function clearSession() { localStorage.removeItem(SESSION); localStorage.removeItem(PASSES); }
 
         class APIError extends Error {
@@ -234,8 +244,11 @@ enum WebAssets {
             error.textContent = "";
             try {
               if (signup) await api("POST", "/accounts", data);
+              clearSession();
               saveSession(await api("POST", "/auth/login", { login: data.login, password: data.password }));
-              go("/app/passes");
+              const me = await api("GET", "/me");
+              saveRole(me.role);
+              go(me.role === "owner" ? "/app/owner" : "/app/passes");
             } catch (e) { error.textContent = explain(e); }
           });
           const other = el("button", { class: "link", type: "button" },
@@ -420,17 +433,56 @@ enum WebAssets {
           return passPage(order.ticket.ticket_id);
         }
 
+        // The owner's day at a glance: who is inside (seat, time left), the day's doors, sales today.
+        function zoneOffset(timeZone, date) {
+          const name = new Intl.DateTimeFormat("en-US", { timeZone, timeZoneName: "longOffset" }).formatToParts(date)
+            .find((part) => part.type === "timeZoneName").value;
+          return name === "GMT" ? "+00:00" : name.slice(3);
+        }
+        async function ownerPage() {
+          const cfg = await webConfig();
+          let store = null, day = null;
+          for (const candidate of cfg.stores) {
+            try { day = await api("GET", "/stores/" + candidate.store_id + "/day"); store = candidate; break; }
+            catch (e) { if (e.status !== 403) throw e; }
+          }
+          if (!store) return render(both("오늘", "Today"), el("p", {}, ...both("관리하는 매장이 없습니다.", "You own no store here.")));
+          const settings = await api("GET", "/stores/" + store.store_id);
+          const from = day.date + "T00:00:00" + zoneOffset(settings.time_zone, new Date());
+          const sales = await api("GET", "/stores/" + store.store_id + "/sales?from=" + encodeURIComponent(from));
+          const figures = el("ul", { class: "figures" },
+            el("li", {}, el("strong", { text: String(day.inside.length) }), " ", ...both("입실 중", "inside")),
+            el("li", {}, el("strong", { text: String(day.entries) }), " ", ...both("입장", "entries")),
+            el("li", {}, el("strong", { text: String(day.exits) }), " ", ...both("퇴장", "exits")),
+            el("li", {}, el("strong", { text: String(day.denials) }), " ", ...both("거절", "denied")),
+            el("li", {}, el("strong", { text: String(day.conflicts) }), " ", ...both("충돌", "conflicts")),
+            el("li", {}, el("strong", { text: won(sales.revenue) }), " ", ...both("오늘 매출 (" + sales.sold + "건)", "sales today")));
+          const table = el("table", {}, el("caption", {}, ...both("지금 입실 중", "Inside now")),
+            el("thead", {}, el("tr", {}, ...[["좌석", "Seat"], ["이름", "Name"], ["이용권", "Pass"], ["남은 시간", "Left"]]
+              .map(([ko, en]) => el("th", { scope: "col" }, ...both(ko, en))))));
+          const body = el("tbody");
+          for (const holder of day.inside) {
+            const left = holder.minutes_left == null ? "—" : Math.floor(holder.minutes_left / 60) + ":" + String(holder.minutes_left % 60).padStart(2, "0");
+            body.append(el("tr", {}, el("td", { text: holder.seat || "—" }), el("td", { text: holder.holder_name || "—" }),
+                           el("td", { text: holder.label }), el("td", { text: left })));
+          }
+          table.append(body);
+          render([store.name + " · 오늘 "], figures, day.inside.length ? table : el("p", {}, ...both("입실한 사람이 없습니다.", "Nobody is inside.")));
+        }
+
         // MARK: routing
         function go(path) { history.pushState(null, "", path); route(); }
         async function route() {
           const path = location.pathname.replace(/\/+$/, "");
           const signedIn = !!session();
           document.getElementById("nav").hidden = !signedIn;
+          document.getElementById("owner-link").hidden = !(signedIn && session().role === "owner");
           try {
             if (path === "/app/signup") return loginPage("signup");
             if (path === "/app/login" || !signedIn) return loginPage("login");
             if (path === "/app/buy") return await buyPage();
             if (path === "/app/notices") return await noticesPage();
+            if (path === "/app/owner") return await ownerPage();
             const paid = path.match(/^\/app\/orders\/([0-9a-fA-F-]{36})\/paid$/);
             if (paid) return await paidPage(paid[1]);
             const pass = path.match(/^\/app\/passes\/([0-9a-fA-F-]{36})$/);
