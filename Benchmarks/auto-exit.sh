@@ -13,17 +13,9 @@ bin=.build/release
 work=$(mktemp -d /tmp/cafe-autoexit.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 export CAFE_BCRYPT_COST=4
+. Benchmarks/fresh-database.sh
 fresh() {   # a fresh database with N tickets inside
-  if [ "$backend" = postgres ]; then
-    [ -n "${CAFE_TEST_POSTGRES_URL:-}" ] || { echo "run it under scripts/with-postgres" >&2; exit 1; }
-    schema="autoexit_$$_$1"
-    psql -q "$CAFE_TEST_POSTGRES_URL" -c "CREATE SCHEMA $schema"
-    export CAFE_DATABASE="$CAFE_TEST_POSTGRES_URL?search_path=$schema"
-  else
-    export CAFE_DATABASE="$work/cafe-$1.sqlite"
-  fi
-  echo "owner-password" | $bin/cafe-server admin create-owner --login owner --password-stdin >/dev/null 2>&1
-  $bin/cafe-server admin create-store --id 1 --name "Bench" --owner owner --seats 0 >/dev/null 2>&1
+  fresh_database "$1"
   $bin/cafe-server bench seed --tickets "$count" >/dev/null 2>&1
   $bin/cafe-server bench enter --count "$count" >/dev/null
 }

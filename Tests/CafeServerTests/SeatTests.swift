@@ -130,12 +130,16 @@ struct SeatTests {
                 "seat 3 given offline clashed (it is held in the app for another pass): given seat 4 instead",
                 "seat 99 given offline clashed (the store has no seat 99): given seat 5 instead",
             ])
+            // A kiosk's garbage seat is not repeated whole into the owner's list.
+            let yu = try await cafe.counterSale("day", holder: "Yu")
+            let garbage = try await Self.upload(cafe, device: device.token, [offlineEnter(yu.ticketID, seat: String(repeating: "9", count: 5_000))])
+            #expect(garbage.conflicts.first?.message == "seat 9999999999999999… given offline clashed (the store has no seat 9999999999999999…): given seat 6 instead")
             // The clashes are in the owner's conflicts list; the map shows where everyone sits.
             let conflicts = try await cafe.call("GET", "/stores/1/conflicts", bearer: cafe.ownerToken)
-            #expect((conflicts.object["conflicts"] as? [[String: Any]])?.count == 3, "\(conflicts)")
+            #expect((conflicts.object["conflicts"] as? [[String: Any]])?.count == 4, "\(conflicts)")
             let map = try await cafe.call("GET", "/stores/1/seats", bearer: cafe.ownerToken)
             let occupied = (map.object["seats"] as? [[String: Any]] ?? []).filter { $0["state"] as? String == "occupied" }
-            #expect(occupied.compactMap { $0["holder_name"] as? String } == ["Nam", "Ahn", "Oh", "Ko", "Baek"])
+            #expect(occupied.compactMap { $0["holder_name"] as? String } == ["Nam", "Ahn", "Oh", "Ko", "Yu", "Baek"])
         }
     }
 }

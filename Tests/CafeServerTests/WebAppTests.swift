@@ -60,6 +60,9 @@ struct WebAppTests {
             let nobody = try await cafe.call("POST", "/stores/1/counter-sales", json: ["product_code": "day", "customer_login": "no-such-login"],
                                              bearer: cafe.ownerToken)
             #expect(nobody.status == 404, "\(nobody)")
+            let huge = try await cafe.call("POST", "/stores/1/counter-sales", json: ["product_code": "day", "customer_login": String(repeating: "a", count: 100_000)],
+                                           bearer: cafe.ownerToken)
+            #expect(huge.status == 400 && huge.body.count < 200, "refused without echoing it: \(huge.status) \(huge.body.count) bytes")
         }
     }
 }

@@ -49,6 +49,12 @@ struct AccountRow: Codable, Sendable {
     var view: AccountView {
         AccountView(accountID: UUID(uuidString: id)!, login: login, displayName: displayName, role: Role(rawValue: role) ?? .customer)
     }
+
+    /// The account with this login, inside the caller's transaction.
+    static func find(login: String, in db: any SQLDatabase) async throws -> AccountRow? {
+        try await db.raw("SELECT id, login, password_hash, display_name, role FROM accounts WHERE login = \(bind: login)")
+            .first(decoding: AccountRow.self, keyDecodingStrategy: .convertFromSnakeCase)
+    }
 }
 
 /// Accounts: sign up, log in, refresh (rotating, with reuse detection), log out, who am I.
@@ -87,10 +93,7 @@ struct AccountService: Sendable {
     }
 
     func account(login: String) async throws -> AccountRow? {
-        try await database.read { db in
-            try await db.raw("SELECT id, login, password_hash, display_name, role FROM accounts WHERE login = \(bind: login)")
-                .first(decoding: AccountRow.self, keyDecodingStrategy: .convertFromSnakeCase)
-        }
+        try await database.read { db in try await AccountRow.find(login: login, in: db) }
     }
 
     func account(id: UUID) async throws -> AccountRow? {

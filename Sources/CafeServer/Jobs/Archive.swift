@@ -23,8 +23,11 @@ struct ArchiveJob: Sendable {
     /// passes this instance moved.
     func run(now: Date, force: Bool = false) async throws -> Int {
         let stores = try await database.read { db in try await Stores.all(in: db) }
+            .filter { force || Self.isNightHour(now, timeZone: $0.timeZone) }
+        // Outside every store's night hour a tick does nothing more than that read.
+        guard !stores.isEmpty else { return 0 }
         var moved = 0
-        for store in stores where force || Self.isNightHour(now, timeZone: store.timeZone) {
+        for store in stores {
             moved += try await archive(store: UInt32(store.id), now: now)
         }
         let prunedBefore = DBTime.millis(now.addingTimeInterval(-TicketArchive.tombstoneLifetime))

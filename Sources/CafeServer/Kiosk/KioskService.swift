@@ -157,7 +157,7 @@ struct KioskService: Sendable {
                                                  overstayMinutes: nil, display: VerdictDisplay(title: CheckInRules.message(for: .revoked)))
             }
             if let known, decision.verdict == .enter, var entered = decision.updatedTicket {
-                entered.seat = try await Seats.assign(ticket: known, store: store, now: now, in: db)
+                entered.seat = try await Seats.assign(ticket: known, store: store, now: now, in: db).seat
                 decision.updatedTicket = entered
                 decision.display.seat = entered.seat
             }
@@ -228,7 +228,7 @@ struct KioskService: Sendable {
                         if state.inside {
                             entered.seat = state.seat
                         } else {
-                            let settled = try await Seats.settleOffline(ticket: ticket, kioskSeat: event.seat, store: store, now: now, in: db)
+                            let settled = try await Seats.assign(ticket: ticket, preferred: event.seat, store: store, now: now, in: db)
                             entered.seat = settled.seat
                             if let clash = settled.clash {
                                 conflict = EventConflict(eventID: event.eventID, serverVerdict: conflict?.serverVerdict ?? .enter,

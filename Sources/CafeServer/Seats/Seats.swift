@@ -35,48 +35,41 @@ public struct SeatHoldView: Codable, Sendable, Equatable {
 enum Seats {
     static let holdMinutes = 10
 
-    static func labels(count: Int) -> [String] { Seating.labels(count: count) }
-
     /// Picks and returns the seat for `ticket` entering now (nil: the room is full, or the
-    /// store has no numbered seats); the caller writes it with the entry.
-    static func assign(ticket: TicketRow, store: StoreRow, now: Date, in db: any SQLDatabase) async throws -> String? {
-        if let seat = ticket.seat { return seat }
+    /// store has no numbered seats); the caller writes it with the entry. `preferred` is the seat
+    /// a kiosk gave offline (what the customer was shown): kept when it is a seat of the store
+    /// and nobody else sits there or holds it; otherwise the seat is chosen as at an online entry,
+    /// and `clash` says what happened — a conflict for the owner, as the customer may be sitting
+    /// in someone else's seat.
+    static func assign(ticket: TicketRow, preferred: String? = nil, store: StoreRow, now: Date,
+                       in db: any SQLDatabase) async throws -> (seat: String?, clash: String?) {
+        if let seat = ticket.seat { return (seat, nil) }
         // Lock the store's row (PostgreSQL): entries choosing seats at once take turns.
         try await db.raw("UPDATE stores SET revision = revision WHERE id = \(bind: store.id)").run()
         let taken = try await occupied(store: store.id, in: db)
         let holds = try await activeHolds(store: store.id, now: now, in: db)
+        let heldByOthers = Set(holds.filter { $0.ticketId != ticket.id }.map(\.seat))
+        var clash: String?
+        if let preferred {
+            let sitter = taken[preferred].flatMap { $0.id == ticket.id ? nil : $0 }
+            if Seating.labels(count: Int(store.seats)).contains(preferred), sitter == nil, !heldByOthers.contains(preferred) {
+                try await db.raw("DELETE FROM seat_holds WHERE ticket_id = \(bind: ticket.id)").run()
+                return (preferred, nil)
+            }
+            clash = sitter.map { "\($0.holderName ?? "another holder") sits there" }
+                ?? (heldByOthers.contains(preferred) ? "it is held in the app for another pass" : "the store has no seat \(Self.quoted(preferred))")
+        }
+        var seat: String?
         if let held = holds.first(where: { $0.ticketId == ticket.id }) {
             try await db.raw("DELETE FROM seat_holds WHERE ticket_id = \(bind: ticket.id)").run()
-            if !taken.keys.contains(held.seat) { return held.seat }
+            if !taken.keys.contains(held.seat) { seat = held.seat }
         }
-        let heldByOthers = Set(holds.filter { $0.ticketId != ticket.id }.map(\.seat))
-        return Seating.lowestFree(seats: Int(store.seats), taken: Set(taken.keys).union(heldByOthers))
+        seat = seat ?? Seating.lowestFree(seats: Int(store.seats), taken: Set(taken.keys).union(heldByOthers))
+        return (seat, clash.map { "seat \(Self.quoted(preferred!)) given offline clashed (\($0)): " + (seat.map { "given seat \($0) instead" } ?? "no seat is free") })
     }
 
-    /// The seat for an entry a kiosk decided offline and gave `kioskSeat` (what the customer
-    /// was shown): kept when it is a seat of the store and nobody else sits there or holds it;
-    /// otherwise another is given as at an online entry, and `clash` says what happened — a
-    /// conflict for the owner, as the customer may be sitting in someone else's seat.
-    static func settleOffline(ticket: TicketRow, kioskSeat: String?, store: StoreRow, now: Date,
-                              in db: any SQLDatabase) async throws -> (seat: String?, clash: String?) {
-        guard let kioskSeat else { return (try await assign(ticket: ticket, store: store, now: now, in: db), nil) }
-        try await db.raw("UPDATE stores SET revision = revision WHERE id = \(bind: store.id)").run()
-        let taken = try await occupied(store: store.id, in: db)
-        let holds = try await activeHolds(store: store.id, now: now, in: db)
-        let sitter = taken[kioskSeat].flatMap { $0.id == ticket.id ? nil : $0 }
-        let holder = holds.first { $0.seat == kioskSeat && $0.ticketId != ticket.id }
-        if labels(count: Int(store.seats)).contains(kioskSeat), sitter == nil, holder == nil {
-            try await db.raw("DELETE FROM seat_holds WHERE ticket_id = \(bind: ticket.id)").run()
-            return (kioskSeat, nil)
-        }
-        var unseated = ticket
-        unseated.seat = nil
-        let other = try await assign(ticket: unseated, store: store, now: now, in: db)
-        let why = sitter.map { "\($0.holderName ?? "another holder") sits there" }
-            ?? (holder != nil ? "it is held in the app for another pass" : "the store has no seat \(kioskSeat)")
-        let outcome = other.map { "given seat \($0) instead" } ?? "no seat is free"
-        return (other, "seat \(kioskSeat) given offline clashed (\(why)): \(outcome)")
-    }
+    /// A seat label from a kiosk, as a message may repeat it: at most 16 characters.
+    static func quoted(_ seat: String) -> String { seat.count > 16 ? seat.prefix(16) + "…" : seat }
 
     /// Seat → the ticket inside on it.
     static func occupied(store: Int64, in db: any SQLDatabase) async throws -> [String: TicketRow] {
@@ -105,7 +98,7 @@ struct SeatService: Sendable {
             let row = try await Stores.require(store, in: db)
             let taken = try await Seats.occupied(store: row.id, in: db)
             let holds = try await Seats.activeHolds(store: row.id, now: now, in: db)
-            return Seats.labels(count: Int(row.seats)).map { seat in
+            return Seating.labels(count: Int(row.seats)).map { seat in
                 if let ticket = taken[seat] {
                     let left = TimeWarningJob.minutesLeft(ticket.state, now: now)
                     return SeatView(seat: seat, state: .occupied, ticketID: ticket.passID, holderName: ticket.holderName,
@@ -129,7 +122,7 @@ struct SeatService: Sendable {
             }
             guard ticket.inside == 0 else { throw APIFailure.conflict("already_inside", "you are inside already, on seat \(ticket.seat ?? "-")") }
             let store = try await Stores.require(UInt32(ticket.storeId), in: db)
-            guard Seats.labels(count: Int(store.seats)).contains(body.seat) else {
+            guard Seating.labels(count: Int(store.seats)).contains(body.seat) else {
                 throw APIFailure.invalid("store \(store.id) has seats 1 to \(store.seats)")
             }
             try await db.raw("UPDATE stores SET revision = revision WHERE id = \(bind: store.id)").run()

@@ -27,17 +27,16 @@ public struct CounterSaleView: Codable, Sendable {
 extension OwnerService {
     func counterSale(_ body: CounterSaleRequest, store: UInt32, now: Date) async throws -> CounterSaleView {
         if let name = body.holderName, name.count > 50 { throw APIFailure.invalid("holder_name must be at most 50 characters") }
+        if let login = body.customerLogin, login.count > 64 { throw APIFailure.invalid("customer_login must be at most 64 characters") }
         return try await database.transaction { db in
             _ = try await Stores.require(store, in: db)
             let product = try await Catalog.requireActive(body.productCode, in: db)
             var account: UUID?
             var holder = body.holderName
             if let login = body.customerLogin {
-                guard let row = try await db.raw("SELECT id, display_name FROM accounts WHERE login = \(bind: login)").first(),
-                      let id = UUID(uuidString: try row.decode(column: "id", as: String.self))
-                else { throw APIFailure.notFound("customer \(login)") }
-                account = id
-                if holder == nil { holder = try row.decode(column: "display_name", as: String.self) }
+                guard let customer = try await AccountRow.find(login: login, in: db) else { throw APIFailure.notFound("customer \(login)") }
+                account = customer.view.accountID
+                holder = holder ?? customer.displayName
             }
             let ticket = try await Tickets.issueOrExtend(product: product, store: store, account: account, holderName: holder, now: now, in: db)
             try await db.raw("""
