@@ -69,6 +69,8 @@ public func buildRouter(configuration: ServerConfiguration, dependencies: CafeSe
     api.addRoutes(AccountRoutes(service: accounts, now: now).collection)
     api.addRoutes(OrderRoutes(service: orders, now: now).collection)
     api.addRoutes(TicketRoutes(database: database).collection)
+    api.addRoutes(PassLookupRoutes(service: PassLookup(database: database), owners: owners).collection)
+    api.addRoutes(AlertRoutes(database: database).collection)
     api.addRoutes(StoreRoutes(service: owners, now: now).collection)
     api.addRoutes(DeviceRoutes(service: owners, now: now).collection)
     api.addRoutes(CounterSaleRoutes(service: owners, now: now).collection)

@@ -177,7 +177,7 @@ struct ArchiveTests {
                     VALUES ('s1', 1, \(bind: ticket), 'day', 10000, 'counter', 'paid', 0)
                     """).run()
             }
-            #expect(try await Migrations.apply(to: database) == ["008_archive"])
+            #expect(try await Migrations.apply(to: database, through: "008_archive") == ["008_archive"])
             try await database.read { db in
                 let hot = try await db.raw("SELECT id, inside, token FROM tickets").all()
                 #expect(hot.count == 1)

@@ -41,6 +41,9 @@ import Testing
         #expect(server.requests.count == 5)
         #expect(server.connections == 1)
         #expect(server.requests[0].path == "/kiosk/v1/sync?limit=10&cursor=a%20b%2Fc")
+        // What the outbox held rides along, the time percent-encoded.
+        _ = try await client.sync(cursor: nil, limit: 10, outbox: OutboxReport(pending: 2, oldest: time))
+        #expect(server.requests.last?.path == "/kiosk/v1/sync?limit=10&outbox=2&outbox_oldest=\(WireCoding.timestamp(time).addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)")
     }
 
     /// The time limit catches a client that would wait for ever; the error proves curl gave up

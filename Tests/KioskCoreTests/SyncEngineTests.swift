@@ -58,6 +58,8 @@ import Testing
         for event in events { try database.record(event, ticket: nil) }
         var engine = SyncEngine(database: database, client: CentralClient(baseURL: server.baseURL, deviceToken: "t", transport: CurlTransport()))
         engine.batchSize = 3
+        let held = try database.outboxReport()
+        #expect(held.pending == 7 && held.oldest != nil)
         let report = try await engine.runOnce()
         #expect(report.pushed == 7 && report.duplicates == 0)
         #expect(script.uploaded.map(\.count) == [3, 3, 1])
@@ -65,8 +67,9 @@ import Testing
         #expect(report.pages == 3 && report.pulledTickets == 6 && report.cursor == "p3")
         #expect(try database.status().ticketsCached == 6)
         #expect(try database.pendingEvents(limit: 10).isEmpty)
-        // Requests went push, push, push, pull from the start, pull p1, pull p2.
-        #expect(server.requests.suffix(3).map(\.path) == ["/kiosk/v1/sync?limit=1000", "/kiosk/v1/sync?limit=1000&cursor=p1",
+        // Requests went push, push, push, pull from the start (saying the outbox is now empty), pull p1, pull p2.
+        #expect(try database.outboxReport() == OutboxReport(pending: 0, oldest: nil))
+        #expect(server.requests.suffix(3).map(\.path) == ["/kiosk/v1/sync?limit=1000&outbox=0", "/kiosk/v1/sync?limit=1000&cursor=p1",
                                                           "/kiosk/v1/sync?limit=1000&cursor=p2"])
     }
 
@@ -83,7 +86,7 @@ import Testing
         script.lock.withLock { script.failPage = nil }
         let report = try await engine.runOnce()
         #expect(report.pages == 1 && report.cursor == "p3")
-        #expect(server.requests.last?.path == "/kiosk/v1/sync?limit=1000&cursor=p2")
+        #expect(server.requests.last?.path == "/kiosk/v1/sync?limit=1000&cursor=p2&outbox=0")
         #expect(try database.status().ticketsCached == 6)
         // --full starts over; the same tickets again change nothing.
         let full = try await engine.runOnce(full: true)

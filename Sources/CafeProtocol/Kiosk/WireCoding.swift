@@ -29,6 +29,9 @@ public enum WireCoding {
 
     static let timestampStyle = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
 
+    /// RFC 3339 with milliseconds, as the encoder writes dates.
+    public static func timestamp(_ date: Date) -> String { date.formatted(timestampStyle) }
+
     /// RFC 3339 with or without fractional seconds.
     public static func parseTimestamp(_ text: String) -> Date? {
         if let date = try? timestampStyle.parse(text) { return date }

@@ -409,6 +409,35 @@ enum Migrations {
                 UNION ALL SELECT id, store_id, account_id, kind, label, valid_from, valid_until, total_minutes, remaining_minutes, status, status_changed_at, inside, last_entered_at, holder_name, seat, token, revision, wire_state, updated_at FROM ticket_archive
             """,
         ]),
+        // The web consoles: a pass's door history (events by ticket), the store's sent notices,
+        // a kiosk's outbox as it reported it, and the alerts a customer sees in the page (an
+        // inbox per account, with its settings).
+        Step(version: "009_web", statements: [
+            "CREATE INDEX check_in_events_ticket ON check_in_events(ticket_id, occurred_at)",
+            // What a kiosk still held when it last synced (it reports it), for the device list.
+            "ALTER TABLE devices ADD COLUMN outbox_pending BIGINT",
+            "ALTER TABLE devices ADD COLUMN outbox_oldest_at BIGINT",
+            "CREATE INDEX notices_store ON notices(store_id, created_at)",
+            """
+            CREATE TABLE alert_settings (
+                account_id TEXT PRIMARY KEY REFERENCES accounts(id),
+                time_warnings BIGINT NOT NULL,
+                entry_exit BIGINT NOT NULL)
+            """,
+            """
+            CREATE TABLE account_alerts (
+                id TEXT PRIMARY KEY,
+                dedupe_key TEXT NOT NULL UNIQUE,
+                account_id TEXT NOT NULL REFERENCES accounts(id),
+                kind TEXT NOT NULL,
+                title TEXT NOT NULL,
+                body TEXT NOT NULL,
+                ticket_id TEXT,
+                created_at BIGINT NOT NULL)
+            """,
+            "CREATE INDEX account_alerts_account ON account_alerts(account_id, created_at)",
+            "CREATE INDEX account_alerts_created ON account_alerts(created_at)",
+        ]),
     ]
 
     /// Applies the steps not yet recorded, each in its own transaction. Safe to run by several

@@ -4,8 +4,9 @@ import Logging
 import SQLKit
 
 /// "10 minutes left": a holder inside whose time pass runs out, or whose pass ends, within ten
-/// minutes is told once per visit on every device of theirs (the push outbox; the dedupe key
-/// is the visit, so running the job again, or on two instances, writes it once).
+/// minutes is told once per visit on every device of theirs (the push outbox) and in the web app (the
+/// account's alerts, unless turned off); the dedupe key is the visit, so running the job again,
+/// or on two instances, writes it once.
 struct TimeWarningJob: Sendable {
     let database: ServerDatabase
     let logger: Logger
@@ -33,13 +34,17 @@ struct TimeWarningJob: Sendable {
             for ticket in rows {
                 guard let account = ticket.accountId, let left = Self.minutesLeft(ticket.state, now: now), (1...Self.warnBefore).contains(left) else { continue }
                 let key = "ten-minutes|\(ticket.id)|\(ticket.lastEnteredAt ?? 0)"
+                let title = "\(left)분 남았습니다 · \(left) minutes left"
+                let body = "\(ticket.label): \(left) minute\(left == 1 ? "" : "s") left. Scan out at the door, or buy more time in the app."
                 var new = false
                 for token in try await PushOutbox.tokens(account: account, alertsOnly: false, in: db) {
                     new = try await PushOutbox.enqueue(
-                        key: "\(key)|\(token)", account: account, token: token, kind: "time_warning",
-                        title: "\(left)분 남았습니다 · \(left) minutes left",
-                        body: "\(ticket.label): \(left) minute\(left == 1 ? "" : "s") left. Scan out at the door, or buy more time in the app.",
+                        key: "\(key)|\(token)", account: account, token: token, kind: "time_warning", title: title, body: body,
                         data: ["kind": "time_warning", "ticket_id": ticket.id, "minutes_left": "\(left)"], now: now, in: db) || new
+                }
+                if try await AccountAlerts.settings(account: account, in: db).timeWarnings {
+                    new = try await AccountAlerts.record(key: key, account: account, kind: "time_warning", title: title, body: body,
+                                                         ticketID: ticket.id, now: now, in: db) || new
                 }
                 // Warned for the first time this visit: a message written now, not one from a minute ago.
                 if new { warned += 1 }

@@ -15,20 +15,33 @@ public struct DeviceView: Codable, Sendable, Equatable {
     public var deviceID: UUID
     public var name: String
     public var enrolledAt: Date
+    /// Its last complete sync.
     public var lastSeenAt: Date?
     public var revoked: Bool
-    enum CodingKeys: String, CodingKey { case deviceID = "device_id", name, enrolledAt = "enrolled_at", lastSeenAt = "last_seen_at", revoked }
+    /// Events it still held at its last sync, and the oldest one's time (nil: none, or an older kioskd).
+    public var outboxPending: Int?
+    public var outboxOldestAt: Date?
+    enum CodingKeys: String, CodingKey {
+        case deviceID = "device_id", name, enrolledAt = "enrolled_at", lastSeenAt = "last_seen_at", revoked
+        case outboxPending = "outbox_pending", outboxOldestAt = "outbox_oldest_at"
+    }
 }
 
 /// Enrolment codes and the store's kiosks.
 extension OwnerService {
     func devices(store: UInt32) async throws -> [DeviceView] {
-        struct Row: Decodable { var id: String; var name: String; var enrolledAt: Int64; var lastSeenAt: Int64?; var revokedAt: Int64? }
+        struct Row: Decodable {
+            var id: String; var name: String; var enrolledAt: Int64; var lastSeenAt: Int64?; var revokedAt: Int64?
+            var outboxPending: Int64?; var outboxOldestAt: Int64?
+        }
         return try await database.read { db in
-            try await db.raw("SELECT id, name, enrolled_at, last_seen_at, revoked_at FROM devices WHERE store_id = \(bind: Int64(store)) AND kind = 'kiosk' ORDER BY enrolled_at")
-                .all(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase).map {
+            try await db.raw("""
+                SELECT id, name, enrolled_at, last_seen_at, revoked_at, outbox_pending, outbox_oldest_at FROM devices
+                WHERE store_id = \(bind: Int64(store)) AND kind = 'kiosk' ORDER BY enrolled_at
+                """).all(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase).map {
                     DeviceView(deviceID: UUID(uuidString: $0.id)!, name: $0.name, enrolledAt: DBTime.date($0.enrolledAt),
-                               lastSeenAt: $0.lastSeenAt.map(DBTime.date), revoked: $0.revokedAt != nil)
+                               lastSeenAt: $0.lastSeenAt.map(DBTime.date), revoked: $0.revokedAt != nil,
+                               outboxPending: $0.outboxPending.map(Int.init), outboxOldestAt: $0.outboxOldestAt.map(DBTime.date))
                 }
         }
     }

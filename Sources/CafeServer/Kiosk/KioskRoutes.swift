@@ -22,7 +22,9 @@ struct KioskRoutes {
                 throw APIFailure.invalid("limit must be 1 to \(KioskAPI.maxSyncPageSize)")
             }
             let cursor = request.uri.queryParameters.get("cursor")
-            let page = try await service.syncPage(device: caller, cursor: cursor, limit: limit, now: now())
+            let outbox = try OutboxReport(query: request.uri.queryParameters.get(OutboxReport.pendingParameter),
+                                          oldest: request.uri.queryParameters.get(OutboxReport.oldestParameter))
+            let page = try await service.syncPage(device: caller, cursor: cursor, limit: limit, outbox: outbox, now: now())
             var headers = HTTPFields()
             headers[.contentType] = "application/json; charset=utf-8"
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: page)))
@@ -48,3 +50,17 @@ struct KioskRoutes {
     }
 }
 
+
+extension OutboxReport {
+    /// From the sync request's query (nil when the kiosk did not say: an older kioskd).
+    init?(query pending: String?, oldest: String?) throws {
+        guard let pending else { return nil }
+        guard let count = Int(pending), (0...100_000_000).contains(count) else { throw APIFailure.invalid("\(Self.pendingParameter) must be a count") }
+        var oldestDate: Date?
+        if let oldest {
+            guard let date = WireCoding.parseTimestamp(oldest) else { throw APIFailure.invalid("\(Self.oldestParameter) is an RFC 3339 time") }
+            oldestDate = date
+        }
+        self.init(pending: count, oldest: oldestDate)
+    }
+}

@@ -79,7 +79,8 @@ struct KioskService: Sendable {
 
     /// One sync page as the JSON the kiosk receives (`SyncPage`). The tickets are the stored
     /// wire forms joined into the envelope's `tickets` array (see `Tickets.insert`).
-    func syncPage(device: AuthenticatedDevice, cursor: String?, limit: Int, now: Date) async throws -> Data {
+    /// `outbox`: what the kiosk still holds, as it reported it with the page's request.
+    func syncPage(device: AuthenticatedDevice, cursor: String?, limit: Int, outbox: OutboxReport? = nil, now: Date) async throws -> Data {
         let after = try Self.revision(fromCursor: cursor)
         let (body, hasMore) = try await database.read { db -> (Data, Bool) in
             let store = try await Stores.require(device.storeID, in: db)
@@ -105,6 +106,14 @@ struct KioskService: Sendable {
             // Once per sync (its last page), not once per page: what the owner's device list shows.
             try await database.transaction { db in
                 try await db.raw("UPDATE devices SET last_seen_at = \(bind: DBTime.millis(now)) WHERE id = \(bind: device.id.uuidString)").run()
+            }
+        }
+        if let outbox {
+            try await database.transaction { db in
+                try await db.raw("""
+                    UPDATE devices SET outbox_pending = \(bind: Int64(outbox.pending)), outbox_oldest_at = \(bind: outbox.oldest.map(DBTime.millis))
+                    WHERE id = \(bind: device.id.uuidString)
+                    """).run()
             }
         }
         return body

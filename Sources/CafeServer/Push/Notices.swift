@@ -122,15 +122,26 @@ struct NoticeService: Sendable {
         return view
     }
 
+    /// The notices the store sent, newest first (the owner's console).
+    func sent(store: UInt32) async throws -> [NoticeView] {
+        try await list(SQLQueryString("SELECT \(unsafeRaw: Self.columns) FROM notices WHERE store_id = \(bind: Int64(store))"))
+    }
+
     /// The notices that went to this customer, newest first.
     func notices(account: UUID) async throws -> [NoticeView] {
+        try await list(SQLQueryString("""
+            SELECT \(unsafeRaw: Self.columns) FROM notices JOIN notice_recipients ON notice_recipients.notice_id = notices.id
+            WHERE notice_recipients.account_id = \(bind: account.uuidString)
+            """))
+    }
+
+    private static let columns = "notices.id, notices.store_id, notices.title, notices.body, notices.audience, notices.recipients, notices.created_at"
+
+    private func list(_ selection: SQLQueryString) async throws -> [NoticeView] {
         struct Row: Decodable { var id: String; var storeId: Int64; var title: String; var body: String; var audience: String; var recipients: Int64; var createdAt: Int64 }
         return try await database.read { db in
-            try await db.raw("""
-                SELECT notices.id, notices.store_id, notices.title, notices.body, notices.audience, notices.recipients, notices.created_at
-                FROM notices JOIN notice_recipients ON notice_recipients.notice_id = notices.id
-                WHERE notice_recipients.account_id = \(bind: account.uuidString) ORDER BY notices.created_at DESC LIMIT 100
-                """).all(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase).map {
+            try await db.raw(selection + " ORDER BY notices.created_at DESC LIMIT 100")
+                .all(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase).map {
                     NoticeView(noticeID: UUID(uuidString: $0.id)!, storeID: UInt32($0.storeId), title: $0.title, body: $0.body,
                                audience: NoticeAudience(rawValue: $0.audience) ?? .all, recipients: Int($0.recipients), createdAt: DBTime.date($0.createdAt))
                 }
@@ -162,6 +173,10 @@ struct NoticeRoutes {
         routes.get("me/notices") { _, context -> Response in
             let caller = try context.requireAccount()
             return try WireResponse.json(["notices": try await service.notices(account: caller.id)])
+        }
+        routes.get("stores/:store_id/notices") { _, context -> Response in
+            let store = try await owners.owned(context)
+            return try WireResponse.json(["notices": try await service.sent(store: store)])
         }
         routes.post("stores/:store_id/notices") { request, context -> Response in
             let store = try await owners.owned(context)

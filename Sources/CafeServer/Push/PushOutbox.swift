@@ -37,12 +37,14 @@ enum PushOutbox {
     }
 
     /// "Entered at 14:02" / "Left at 18:40" for the holder's opted-in devices (a student's
-    /// guardian), once per door event — online, offline and server exits alike.
+    /// guardian) and, when the account opted in, its web app — once per door event: online,
+    /// offline and server exits alike.
     static func entryExitAlert(ticket: TicketRow, verdict: Verdict, at time: Date, eventID: UUID, storeName: String, timeZone: String,
                                now: Date, in db: any SQLDatabase) async throws {
         guard let account = ticket.accountId, verdict == .enter || verdict == .exit else { return }
         let tokens = try await tokens(account: account, alertsOnly: true, in: db)
-        guard !tokens.isEmpty else { return }
+        let inPage = try await AccountAlerts.settings(account: account, in: db).entryExit
+        guard !tokens.isEmpty || inPage else { return }
         let clock = localTime(time, timeZone: timeZone)
         let who = ticket.holderName ?? "Your pass"
         let (title, body) = verdict == .enter
@@ -52,6 +54,10 @@ enum PushOutbox {
             try await enqueue(key: "alert|\(eventID.uuidString)|\(token)", account: account, token: token, kind: verdict == .enter ? "entered" : "left",
                               title: title, body: body, data: ["kind": verdict == .enter ? "entered" : "left", "ticket_id": ticket.id],
                               now: now, in: db)
+        }
+        if inPage {
+            try await AccountAlerts.record(key: "alert|\(eventID.uuidString)", account: account, kind: verdict == .enter ? "entered" : "left",
+                                           title: title, body: body, ticketID: ticket.id, now: now, in: db)
         }
     }
 
@@ -126,6 +132,7 @@ public struct PushDelivery: Service {
                 DELETE FROM push_outbox WHERE (sent_at IS NOT NULL OR dropped_at IS NOT NULL)
                   AND created_at < \(bind: DBTime.millis(now.addingTimeInterval(-PushOutbox.keepFor)))
                 """).run()
+            try await AccountAlerts.prune(now: now, in: db)
             let lock = db.dialect.name == "postgresql" ? " FOR UPDATE SKIP LOCKED" : ""
             let rows = try await db.raw("""
                 SELECT id, token, title, body, data, attempts FROM push_outbox

@@ -36,8 +36,11 @@ struct StoreRoutes {
 
     var collection: RouteCollection<CafeRequestContext> {
         let router = RouteCollection(context: CafeRequestContext.self)
-        router.get("catalog") { _, _ -> Response in
-            let products = try await service.database.read { db in try await Catalog.all(includeInactive: false, in: db) }
+        router.get("catalog") { request, context -> Response in
+            // `?all=true`: with the products taken off sale, for an owner's price list.
+            let all = request.uri.queryParameters.get("all") == "true"
+            if all { guard try context.requireAccount().role == .owner else { throw APIFailure.forbidden("owners only") } }
+            let products = try await service.database.read { db in try await Catalog.all(includeInactive: all, in: db) }
             return try WireResponse.json(["products": products])
         }
         router.put("catalog/:code") { request, context -> Response in
@@ -49,6 +52,11 @@ struct StoreRoutes {
         }
         router.get("stores") { _, _ -> Response in
             let stores = try await service.database.read { db in try await Stores.all(in: db) }
+            return try WireResponse.json(["stores": stores.map(\.settings)])
+        }
+        router.get("me/stores") { _, context -> Response in
+            let caller = try context.requireAccount()
+            let stores = try await service.database.read { db in try await Stores.owned(by: caller.id, in: db) }
             return try WireResponse.json(["stores": stores.map(\.settings)])
         }
         router.post("stores") { request, context -> Response in

@@ -89,6 +89,13 @@ enum Stores {
         return try await require(input.storeID, in: db)
     }
 
+    /// The stores this account owns, by id.
+    static func owned(by account: UUID, in db: any SQLDatabase) async throws -> [StoreRow] {
+        try await db.raw("""
+            SELECT \(unsafeRaw: columns) FROM stores WHERE id IN (SELECT store_id FROM store_owners WHERE account_id = \(bind: account.uuidString)) ORDER BY id
+            """).all(decoding: StoreRow.self, keyDecodingStrategy: .convertFromSnakeCase)
+    }
+
     static func isOwner(_ account: UUID, of store: UInt32, in db: any SQLDatabase) async throws -> Bool {
         try await db.raw("SELECT store_id FROM store_owners WHERE store_id = \(bind: Int64(store)) AND account_id = \(bind: account.uuidString)").first() != nil
     }

@@ -50,9 +50,13 @@ public struct CentralClient: Sendable {
         try await call("POST", KioskAPI.enrollPath, body: request, timeout: timeout)
     }
 
-    public func sync(cursor: String?, limit: Int, timeout: Duration = .seconds(30)) async throws(CentralError) -> SyncPage {
+    public func sync(cursor: String?, limit: Int, outbox: OutboxReport? = nil, timeout: Duration = .seconds(30)) async throws(CentralError) -> SyncPage {
         var query = "?limit=\(limit)"
         if let cursor { query += "&cursor=\(Self.percentEncoded(cursor))" }
+        if let outbox {
+            query += "&\(OutboxReport.pendingParameter)=\(outbox.pending)"
+            if let oldest = outbox.oldest { query += "&\(OutboxReport.oldestParameter)=\(Self.percentEncoded(WireCoding.timestamp(oldest)))" }
+        }
         return try await call("GET", KioskAPI.syncPath + query, body: Optional<EnrollRequest>.none, timeout: timeout)
     }
 

@@ -295,6 +295,13 @@ public struct KioskDatabase: Sendable {
         }
     }
 
+    /// How many events wait to be uploaded and since when (told to the server at each sync).
+    public func outboxReport() throws -> OutboxReport {
+        try writer.read { db in
+            OutboxReport(pending: try OutboxRecord.fetchCount(db), oldest: try Date.fetchOne(db, sql: "SELECT MIN(created_at) FROM outbox"))
+        }
+    }
+
     /// Whether any event about this pass waits to be uploaded.
     public func hasUndeliveredEvents(passID: UUID) throws -> Bool {
         try writer.read { db in

@@ -45,7 +45,9 @@ public struct SyncEngine: Sendable {
         // the server's work and ours overlap (an initial sync of 100,000 tickets is dominated
         // by the two). The saved cursor still moves only with the page it belongs to.
         var page: SyncPage
-        do { page = try await client.sync(cursor: cursor, limit: pageSize) } catch { throw SyncError.pull(error) }
+        // What is left after the push (events decided while it ran, or none): the owner's device list shows it.
+        let outbox = try? database.outboxReport()
+        do { page = try await client.sync(cursor: cursor, limit: pageSize, outbox: outbox) } catch { throw SyncError.pull(error) }
         // The first page's time, as it arrives: later pages may wait behind our own writes.
         report.serverTime = page.serverTime
         report.clockSkew = Date().timeIntervalSince(page.serverTime)
