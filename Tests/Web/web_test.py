@@ -4,12 +4,17 @@ Selenium), against the real binaries: a cafe-server on SQLite serving /app/, and
 state for `kioskd check`.
 
 Checks: the page loads with no console error and under 100 KB; a customer signs up and logs in
-through the page; a pass sold to them at the counter appears in "my passes"; its page shows the QR
-code, which our own decoder reads back from the page's screenshot and a kiosk engine lets in
+through the page and buys a pass through the (fake) gateway's payment window; its page shows the
+QR code, which our own decoder reads back from the page's screenshot and a kiosk engine lets in
 (`kioskd check --file`); reload and the back button land on the same screens; after the access
 token is made invalid the page refreshes it by itself; with the server stopped, the pass page still
-shows the saved QR code (service worker + the page's copy). Screenshots (phone size, fixed clock)
-go to the output folder.
+shows the saved QR code (service worker + the page's copy). Then the owner's console on a desktop:
+the customer inside on her seat after a kiosk's check-in (table and seat map), sales by day and
+month with the CSV, a kiosk and a new enrolment code, a notice sent from the form, a price changed,
+the pass found by login and refunded with the quote, a counter sale that reaches the kiosk's print
+queue, the error page; and the customer's phone again: her pass refunded with its history, the
+notice, her alert settings, her own refund of the counter-sold pass. Screenshots of every page at
+phone and desktop sizes (fixed clock) go to the output folder.
 
 usage: web_test.py BIN_DIR OUTPUT_DIR     (BIN_DIR holds cafe-server and kioskd)
 """
@@ -142,6 +147,30 @@ class Page:
         provoked = ["Failed to fetch", "ERR_CONNECTION_REFUSED", "status of 401"]
         return [e for e in self.driver.get_log("browser") if e["level"] == "SEVERE" and not any(p in e["message"] for p in provoked)]
 
+    PHONE = {"width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": True}
+    DESKTOP = {"width": 1280, "height": 800, "deviceScaleFactor": 1, "mobile": False}
+
+    def size(self, metrics):
+        self.driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", metrics)
+        self.metrics = metrics
+        # Laid out and painted at the new size before anything is read or shot.
+        self.driver.execute_async_script("const done = arguments[0]; requestAnimationFrame(() => requestAnimationFrame(done));")
+
+    def phone(self):
+        self.size(self.PHONE)
+
+    def desktop(self):
+        self.size(self.DESKTOP)
+
+    def shots(self, name):
+        """The page as it is, at both sizes (phone-NAME.png, desktop-NAME.png); the size it had stays."""
+        was = getattr(self, "metrics", self.PHONE)
+        for label, metrics in (("phone", self.PHONE), ("desktop", self.DESKTOP)):
+            self.size(metrics)
+            self.driver.execute_script("window.scrollTo(0, 0)")  # the page from its top, header and all
+            self.screenshot(f"{label}-{name}")
+        self.size(was)
+
     def screenshot(self, name):
         path = os.path.join(self.out_dir, f"{name}.png")
         check(self.driver.save_screenshot(path), f"screenshot {path}")
@@ -170,6 +199,9 @@ def main():
         return 2
     bin_dir, out_dir = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
     os.makedirs(out_dir, exist_ok=True)
+    for old in os.listdir(out_dir):  # this run's pages only: none left from a page renamed or gone
+        if old.endswith(".png"):
+            os.remove(os.path.join(out_dir, old))
     with tempfile.TemporaryDirectory(prefix="web-test-") as work:
         system = System(bin_dir, work)
         driver = None
@@ -183,7 +215,7 @@ def main():
             page = Page(driver, out_dir)
             driver.get(system.url + "/app/")
             page.wait_heading("로그인")
-            page.screenshot("phone-login")
+            page.shots("login")
 
             # Sign up through the page; it logs in and lands on "my passes", empty.
             driver.find_element(By.CSS_SELECTOR, "main button.link").click()
@@ -191,7 +223,7 @@ def main():
             page.fill("login", "minji")
             page.fill("password", "password-1234")
             page.fill("display_name", "김민지")
-            page.screenshot("phone-signup")
+            page.shots("signup")
             driver.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
             page.wait_heading("내 이용권")
             wait_for("the empty list", lambda: "아직 이용권이 없습니다" in driver.find_element(By.ID, "main").text)
@@ -213,12 +245,12 @@ def main():
             # (fake) gateway's payment window, and back with the pass.
             driver.find_element(By.CSS_SELECTOR, "nav a[href='/app/buy']").click()
             page.wait_heading("이용권 구매")
-            page.screenshot("phone-buy")
+            page.shots("buy")
             driver.find_element(By.CSS_SELECTOR, "button[data-product='period-7']").click()
             page.wait_heading("결제 전 확인")
             terms = driver.find_element(By.ID, "main").text
             check("환불 규정" in terms and "₩15,000" in terms, f"the order page shows: {terms}")
-            page.screenshot("phone-before-paying")
+            page.shots("before-paying")
             driver.find_element(By.ID, "pay").click()
             wait_for("the gateway's payment window", lambda: "/fake/pay" in driver.current_url)
             driver.find_element(By.ID, "pay").click()
@@ -232,11 +264,12 @@ def main():
             check("퇴실 상태" in driver.find_element(By.CSS_SELECTOR, "main .card").text, "the pass shows outside")
             passes = driver.execute_script("return JSON.parse(localStorage.getItem('cafe.passes')).passes")
             token = next(p["token"] for p in passes if p["ticket_id"].lower() == ticket)
-            page.screenshot("phone-passes")
+            page.shots("passes")
             link.click()
             wait_for("the QR code", lambda: driver.find_element(By.CSS_SELECTOR, "figure.qr svg path"))
             check(driver.current_url.lower().endswith("/app/passes/" + ticket), f"the pass page is {driver.current_url}")
-            shot = page.screenshot("phone-pass")
+            page.shots("pass")
+            shot = os.path.join(out_dir, "phone-pass.png")
 
             # Our decoder reads the QR code off the screenshot, and a kiosk engine lets it in.
             checked = system.run("kioskd", "check", "--state-dir", system.state, "--file", shot, ok=(0, 1, 3))
@@ -268,62 +301,164 @@ def main():
             driver.refresh()
             wait_for("the saved QR code offline", lambda: driver.find_element(By.CSS_SELECTOR, "figure.qr svg path"))
             wait_for("the offline note", lambda: "Offline" in driver.find_element(By.ID, "banner").text)
-            offline_shot = page.screenshot("phone-pass-offline")
+            page.shots("pass-offline")
+            offline_shot = os.path.join(out_dir, "phone-pass-offline.png")
             again = system.run("kioskd", "check", "--state-dir", system.state, "--file", offline_shot, ok=(0, 1, 3))
             check(again.returncode == 0, f"the offline page's QR code: {again.stdout}{again.stderr}")
 
-            # The server is back: the owner's notice is listed, and Minji refunds her pass in the
-            # page with the quote (the store's policy allows it), after which the door denies it.
+            # The server is back. Minji scans in at the door (the kiosk's online check-in); the
+            # owner logs in on a desktop and runs the store from the console.
             system.serve()
-            owner = api(system.url, "POST", "/auth/login", {"login": "owner", "password": "web-test-password"})["access_token"]
-            api(system.url, "POST", "/stores/1/notices", {"title": "휴무 안내", "body": "12월 25일은 쉽니다.", "audience": "all"}, owner)
-            driver.get(system.url + "/app/notices")
-            page.wait_heading("공지")
-            wait_for("the owner's notice", lambda: "12월 25일은 쉽니다." in driver.find_element(By.ID, "main").text)
-            page.screenshot("phone-notices")
-            # Minji scans in at the door (the kiosk's online check-in); the owner logs in and sees
-            # her inside, on her seat, on the desktop console's today page.
             device = json.load(open(os.path.join(system.state, "device.json")))
-            def door():
-                scan = {"event_id": str(uuid.uuid4()), "token": token, "direction": "auto",
+            def door(pass_token):
+                scan = {"event_id": str(uuid.uuid4()), "token": pass_token, "direction": "auto",
                         "scanned_at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")}
                 return api(system.url, "POST", "/kiosk/v1/check-ins", scan, device["device_token"], scheme="Device")
-            entered = door()
+            entered = door(token)
             check(entered["verdict"] == "enter", f"the door said {entered}")
-            def log_in(login, password):
+            seat = entered["display"].get("seat", "—")
+            def log_in(login, password, landing):
                 driver.execute_script("localStorage.clear()")
                 driver.get(system.url + "/app/login")
                 page.wait_heading("로그인")
                 page.fill("login", login)
                 page.fill("password", password)
                 driver.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
-            driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {"width": 1280, "height": 800, "deviceScaleFactor": 1, "mobile": False})
-            log_in("owner", "web-test-password")
-            page.wait_heading("오늘")
+                page.wait_heading(landing)
+            def text():
+                return driver.find_element(By.ID, "main").text
+            def console(section, heading):
+                driver.find_element(By.CSS_SELECTOR, f"nav.console a[href='/app/owner{section}']").click()
+                page.wait_heading(heading)
+                check(driver.find_element(By.CSS_SELECTOR, "nav.console a[aria-current=page]").get_attribute("href").endswith("/app/owner" + section),
+                      f"the console marks {section or 'today'} as the current page")
+
+            page.desktop()
+            log_in("owner", "web-test-password", "오늘")
             row = wait_for("Minji inside on the owner's page", lambda: next(
                 (r for r in driver.find_elements(By.CSS_SELECTOR, "main tbody tr") if "김민지" in r.text), None))
-            check(row.text.split()[0] == entered["display"].get("seat", "—"), f"the seat on the owner's page: {row.text}")
+            check(row.text.split()[0] == seat, f"the seat on the owner's page: {row.text}")
+            occupied = driver.find_elements(By.CSS_SELECTOR, ".seatmap .seat.occupied")
+            check(len(occupied) == 1 and occupied[0].text.startswith(seat) and "김민지" in occupied[0].text,
+                  f"the seat map shows her seat taken: {[o.text for o in occupied]}")
+            check(len(driver.find_elements(By.CSS_SELECTOR, ".seatmap .seat")) == 40, "the seat map has the store's 40 seats")
             check("₩15,000" in driver.find_element(By.CSS_SELECTOR, ".figures").text, "today's sales on the owner's page")
-            page.screenshot("desktop-owner-today")
-            check(door()["verdict"] == "exit", "Minji scans out")
-            driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {"width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": True})
-            log_in("minji", "password-1234")
-            page.wait_heading("내 이용권")
+            page.shots("owner-today")
+            check(door(token)["verdict"] == "exit", "Minji scans out")
 
+            # Sales: the chart and the table for the last 30 days, and the CSV.
+            console("/sales", "매출")
+            wait_for("the sales chart", lambda: driver.find_elements(By.CSS_SELECTOR, "svg.chart rect"))
+            check("₩15,000" in driver.find_element(By.CSS_SELECTOR, ".figures").text, f"the sales figures: {driver.find_element(By.CSS_SELECTOR, '.figures').text}")
+            driver.find_element(By.CSS_SELECTOR, "select[name=by] option[value=month]").click()
+            driver.find_element(By.CSS_SELECTOR, "form.inline button[type=submit]").click()
+            wait_for("the report by month", lambda: "by=month" in driver.current_url and len(driver.find_elements(By.CSS_SELECTOR, "svg.chart rect")) in (1, 2))
+            driver.find_element(By.ID, "csv").click()
+            wait_for("the CSV", lambda: "CSV 2줄" in text())  # the month's period-7 line and the total
+            page.shots("owner-sales")
+            driver.back()
+            wait_for("back to the report by day", lambda: "by=month" not in driver.current_url and page.heading().endswith("Sales"))
+
+            # Kiosks: the entrance box with its last sync, and a new enrolment code.
+            console("/kiosks", "키오스크")
+            check("entrance" in text(), f"the kiosk is listed: {text()}")
+            driver.find_element(By.ID, "new-code").click()
+            code = wait_for("the enrolment code", lambda: driver.find_element(By.CSS_SELECTOR, "#enrollment .code").text)
+            check(re.fullmatch(r"[A-Z0-9-]{6,}", code), f"the enrolment code looks like {code!r}")
+            check(f"kioskd enroll --server {system.url} --code {code}" in text(), "the page says how to enrol the box")
+            page.shots("owner-kiosks")
+
+            # Notices: written in the form, sent to everyone with a pass, listed.
+            console("/notices", "공지")
+            page.fill("title", "휴무 안내")
+            driver.find_element(By.NAME, "body").send_keys("12월 25일은 쉽니다.")
+            driver.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+            wait_for("the notice sent", lambda: "Sent to 1" in driver.find_element(By.ID, "banner").text)
+            check("휴무 안내" in driver.find_element(By.CSS_SELECTOR, "main table").text, "the sent notice is listed")
+            page.shots("owner-notices")
+
+            # Prices and the refund policy: a price changed, the policy shown as the store set it.
+            console("/settings", "가격·환불")
+            price = driver.find_element(By.NAME, "price-time-100h")
+            price.clear()
+            price.send_keys("49000")
+            driver.find_element(By.CSS_SELECTOR, "button[data-save='time-100h']").click()
+            wait_for("the price saved", lambda: "₩49,000 ✓" in text())
+            check(api(system.url, "GET", "/catalog")["products"][-1]["price"] == 49000 or
+                  any(p["code"] == "time-100h" and p["price"] == 49000 for p in api(system.url, "GET", "/catalog")["products"]), "the catalog has the new price")
+            check(driver.find_element(By.NAME, "preset").get_attribute("value") == "reading_room", "the store's refund rule")
+            page.shots("owner-settings")
+
+            console("/conflicts", "충돌")
+            check("No conflicts" in text(), f"the conflicts page: {text()}")
+            page.shots("owner-conflicts")
+
+            # Passes: Minji found by her login, her pass refunded with the quote; a time pass sold
+            # to her at the counter goes to the kiosk's print queue and into her app.
+            console("/passes", "이용권")
+            page.fill("q", "minji")
+            driver.find_element(By.CSS_SELECTOR, "form[role=search] button").click()
+            wait_for("the search", lambda: "q=minji" in driver.current_url and driver.find_elements(By.CSS_SELECTOR, f"button[data-refund]"))
+            driver.find_element(By.CSS_SELECTOR, "button[data-refund]").click()
+            confirm = wait_for("the owner's refund quote", lambda: driver.find_element(By.ID, "confirm-refund"))
+            panel = driver.find_element(By.ID, "refund-panel").text
+            check("₩5,000" in panel and "별표 4" in panel, f"the quote: {panel}")  # used today: ₩15,000 − one ₩10,000 day
+            page.shots("owner-refund")
+            confirm.click()
+            wait_for("the refund note", lambda: "Refunded ₩5,000" in driver.find_element(By.ID, "banner").text)
+            wait_for("the pass shown refunded", lambda: "환불됨" in driver.find_element(By.CSS_SELECTOR, "main tbody").text)
+            driver.find_element(By.CSS_SELECTOR, "select[name=product_code] option[value='time-10h']").click()
+            page.fill("customer_login", "minji")
+            driver.find_element(By.CSS_SELECTOR, "section form button[type=submit]").click()
+            wait_for("the counter sale", lambda: "the kiosk prints it" in driver.find_element(By.ID, "sale-status").text)
+            page.shots("owner-passes")
+            system.run("kioskd", "sync", "--state-dir", system.state)
+            status = system.run("kioskd", "status", "--state-dir", system.state, "--json").stdout
+            check(json.loads(status)["print_jobs_waiting"] == 1, f"the kiosk has the pass to print: {status}")
+
+            # A console page that does not exist: the error page says so, with the code.
+            driver.get(system.url + "/app/owner/nonsense")
+            wait_for("the error page", lambda: driver.find_element(By.CSS_SELECTOR, "main[data-error=not_found]"))
+            check("찾을 수 없습니다" in page.heading() and "code not_found" in text(), f"the error page: {text()}")
+            page.shots("error")
+
+            # Minji, on her phone: the first pass refunded (by the owner), with its history; the
+            # notice; the counter-sold time pass, which she refunds herself before using it.
+            page.phone()
+            log_in("minji", "password-1234", "내 이용권")
             driver.get(system.url + "/app/passes/" + ticket)
-            refund = wait_for("the refund quote", lambda: driver.find_element(By.ID, "refund"))
-            quote = driver.find_element(By.CSS_SELECTOR, "section").text
-            check("₩15,000" in quote and "별표 4" in quote, f"the quote shows: {quote}")
-            page.screenshot("phone-refund-quote")
-            refund.click()
-            driver.switch_to.alert.accept()
-            wait_for("the refunded pass", lambda: "환불됨" in driver.find_element(By.ID, "main").text)
-            wait_for("the refund note", lambda: "Refunded ₩5,000" in driver.find_element(By.ID, "banner").text)  # used today: ₩15,000 − one ₩10,000 day
+            wait_for("the refunded pass", lambda: "환불됨" in text())
             check(not driver.find_elements(By.CSS_SELECTOR, "figure.qr"), "a refunded pass shows no QR code")
-            page.screenshot("phone-refunded")
+            history = wait_for("the pass's history", lambda: driver.find_elements(By.CSS_SELECTOR, ".history li"))
+            check(len(history) == 2 and "퇴실" in history[0].text and "입실" in history[1].text, f"the history, newest first: {[h.text for h in history]}")
+            page.shots("refunded")
             system.run("kioskd", "sync", "--state-dir", system.state)
             denied = system.run("kioskd", "check", "--state-dir", system.state, "--", token, ok=(3,))
             check("refunded" in denied.stdout, f"after the refund the door says: {denied.stdout}")
+
+            driver.get(system.url + "/app/notices")
+            page.wait_heading("공지")
+            wait_for("the owner's notice", lambda: "12월 25일은 쉽니다." in text())
+            page.shots("notices")
+
+            driver.get(system.url + "/app/alerts")
+            page.wait_heading("알림")
+            driver.find_element(By.NAME, "entry_exit").click()
+            wait_for("the alert settings saved", lambda: "Saved" in text())
+            check(api(system.url, "GET", "/me/alerts", token=driver.execute_script("return JSON.parse(localStorage.getItem('cafe.session')).access"))
+                  ["settings"]["entry_exit"] is True, "the server has her choice")
+            page.shots("alerts")
+
+            driver.get(system.url + "/app/passes")
+            timed = wait_for("the counter-sold pass", lambda: next((a for a in driver.find_elements(By.CSS_SELECTOR, "main .card a") if "10시간" in a.text), None))
+            timed.click()
+            refund = wait_for("the refund quote", lambda: driver.find_element(By.ID, "refund"))
+            quote = driver.find_element(By.CSS_SELECTOR, "section").text
+            check("₩10,000" in quote, f"the quote of an unused pass: {quote}")
+            page.shots("refund-quote")
+            refund.click()
+            driver.switch_to.alert.accept()
+            wait_for("the refund note", lambda: "Refunded ₩10,000" in driver.find_element(By.ID, "banner").text)
 
             errors = page.errors()
             check(not errors, f"console errors: {errors}")

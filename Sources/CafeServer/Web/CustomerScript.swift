@@ -348,7 +348,7 @@ extension WebAssets {
           if (!config) config = await api("GET", "/app/config.json");
           return config;
         }
-        const won = (n) => "₩" + n.toLocaleString("ko-KR");
+        const won = (n) => (n < 0 ? "−₩" : "₩") + Math.abs(n).toLocaleString("ko-KR");
 
         // Buying: the catalog, an order (its refund terms shown before paying), then the payment
         // window — BootPay's in production, the configured stand-in page in tests and the demo.
@@ -440,6 +440,7 @@ extension WebAssets {
         async function route() {
           const path = location.pathname.replace(/\/+$/, "");
           main().removeAttribute("data-error");
+          banner("");  // a note belongs to the page that made it
           document.body.classList.remove("wide");
           const signedIn = !!session();
           document.getElementById("nav").hidden = !signedIn;

@@ -125,7 +125,9 @@ extension WebAssets {
           const names = { free: ["빈 좌석", "free"], held: ["예약", "held"], occupied: ["사용 중", "occupied"] };
           for (const seat of seats) {
             const [ko, en] = names[seat.state];
-            const until = seat.until ? storeClock(store, seat.until).split(" ").pop() : "";
+            // Until when: the time when it is today, else the day.
+            const until = !seat.until ? "" : localDay(store, new Date(seat.until)) === localDay(store, new Date())
+              ? storeClock(store, seat.until).split(" ").pop() : storeClock(store, seat.until).split(" ").slice(0, 2).join(" ");
             map.append(el("li", { class: "seat " + seat.state, "aria-label": seat.seat + ": " + ko + " · " + en + (seat.holder_name ? ", " + seat.holder_name : "") },
               el("b", { text: seat.seat }), el("span", { text: seat.holder_name || ko }), el("small", { text: until ? "~" + until : "" })));
           }
@@ -135,9 +137,9 @@ extension WebAssets {
         // MARK: sales — by day, week or month, a chart and a table, CSV
         async function salesPage(store) {
           const params = new URLSearchParams(location.search);
-          const today = localDay(store, new Date());
-          const to = params.get("to") || today;
-          const from = params.get("from") || localDay(store, new Date(Date.now() - 29 * 86400000));
+          const now = new Date((await api("GET", "/app/config.json")).server_time);  // the server's today, not a stale copy
+          const to = params.get("to") || localDay(store, now);
+          const from = params.get("from") || localDay(store, new Date(now.getTime() - 29 * 86400000));
           const by = params.get("by") || "day";
           const next = (day) => { const d = new Date(day + "T12:00:00Z"); d.setUTCDate(d.getUTCDate() + 1); return d.toISOString().slice(0, 10); };
           const query = "from=" + encodeURIComponent(dayStart(store, from)) + "&to=" + encodeURIComponent(dayStart(store, next(to))) + "&by=" + by;
@@ -194,20 +196,29 @@ extension WebAssets {
           svg.setAttribute("aria-label", "매출 그래프 · Sales chart");
           const top = Math.max(1, ...points.map(([, v]) => v));
           const step = points.length ? width / points.length : width;
+          const barWidth = Math.max(1, Math.min(48, step - 4));
           points.forEach(([name, value], i) => {
-            const h = Math.max(0, Math.round((value / top) * (height - 10)));
+            const h = Math.max(0, Math.round((value / top) * (height - 24)));
+            const x = i * step + (step - barWidth) / 2;
             const bar = document.createElementNS(NS, "rect");
-            bar.setAttribute("x", String(i * step + 2));
+            bar.setAttribute("x", String(x));
             bar.setAttribute("y", String(height - h));
-            bar.setAttribute("width", String(Math.max(1, step - 4)));
+            bar.setAttribute("width", String(barWidth));
             bar.setAttribute("height", String(h));
+            if (points.length <= 12) {
+              const amount = document.createElementNS(NS, "text");
+              amount.setAttribute("x", String(x));
+              amount.setAttribute("y", String(height - h - 6));
+              amount.textContent = won(value);
+              svg.append(amount);
+            }
             const title = document.createElementNS(NS, "title");
             title.textContent = name + ": " + won(value);
             bar.append(title);
             svg.append(bar);
             if (points.length <= 12 || i % Math.ceil(points.length / 8) === 0) {
               const text = document.createElementNS(NS, "text");
-              text.setAttribute("x", String(i * step + 2));
+              text.setAttribute("x", String(x));
               text.setAttribute("y", String(height + pad - 6));
               text.textContent = name.slice(5);
               svg.append(text);

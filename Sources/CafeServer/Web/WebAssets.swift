@@ -88,7 +88,7 @@ enum WebAssets {
         th, td { text-align: left; padding: .4rem .5rem; border-bottom: 1px solid #ddd; }
         dl.terms dt { font-weight: 400; }
         dl.terms dd { text-align: right; font-variant-numeric: tabular-nums; }
-        .history { padding-left: 1.2rem; }
+        .history { list-style: none; padding: 0; display: grid; gap: .25rem; }
         label.check { display: flex; gap: .5rem; align-items: center; font-weight: 400; }
         select, textarea { font: inherit; padding: .5rem; border: 1px solid #767676; border-radius: .4rem; }
         button.secondary { font: inherit; padding: .3rem .7rem; border: 1px solid var(--accent); border-radius: .4rem; background: #fff; color: var(--accent); cursor: pointer; }
@@ -103,7 +103,8 @@ enum WebAssets {
         .seat.held { border-color: #b7791f; background: #fdf3dc; border-style: dashed; }
         .seat span { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
         figure.chart { margin: 1rem 0; background: var(--card); border-radius: .6rem; padding: .5rem; }
-        svg.chart { width: 100%; height: auto; }
+        svg.chart { width: 100%; height: 14rem; }
+        body.wide section form, body.wide main > form:not(.inline) { max-width: 40rem; }
         svg.chart rect { fill: var(--accent); }
         svg.chart text { font-size: 12px; fill: var(--muted); }
         .code { font-size: 1.6rem; letter-spacing: .15em; font-family: ui-monospace, monospace; }

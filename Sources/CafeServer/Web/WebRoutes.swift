@@ -16,6 +16,7 @@ struct WebRoutes {
     let database: ServerDatabase
     /// Where the buy page sends the customer to pay (see `ServerConfiguration.paymentPage`).
     let paymentPage: String?
+    let now: @Sendable () -> Date
 
     /// `GET /app/config.json`: what the page needs before anyone logs in.
     struct WebConfig: Encodable {
@@ -26,7 +27,9 @@ struct WebRoutes {
         }
         var stores: [Store]
         var paymentPage: String?
-        enum CodingKeys: String, CodingKey { case stores, paymentPage = "payment_page" }
+        /// The server's clock: the console's "today" is the store's, not the browser's.
+        var serverTime: Date
+        enum CodingKeys: String, CodingKey { case stores, paymentPage = "payment_page", serverTime = "server_time" }
     }
 
     var collection: RouteCollection<CafeRequestContext> {
@@ -37,7 +40,7 @@ struct WebRoutes {
             if path == "/app/config.json" {
                 let stores = try await database.read { db in try await Stores.all(in: db) }
                 return try WireResponse.json(WebConfig(stores: stores.map { .init(storeID: UInt32($0.id), name: $0.name) },
-                                                       paymentPage: paymentPage))
+                                                       paymentPage: paymentPage, serverTime: now()))
             }
             if let asset = WebAssets.files[String(path.dropFirst("/app/".count))] {
                 return Self.response(asset.body, type: asset.type)
