@@ -62,7 +62,8 @@ public func buildRouter(configuration: ServerConfiguration, dependencies: CafeSe
 
     router.addRoutes(OperationsRoutes(database: database).collection)
     // The web app's pages and assets: public, the same for everyone; what they show comes from the API.
-    router.addRoutes(WebRoutes(database: database, paymentPage: configuration.paymentPage, now: now).collection)
+    router.addRoutes(WebRoutes(database: database, paymentPage: configuration.paymentPage,
+                               paymentWindow: configuration.paymentWindow, now: now).collection)
     router.addRoutes(KioskRoutes(service: kiosk, now: now).collection, atPath: RouterPath(KioskAPI.basePath))
     // Everything else is the app's and the consoles': the caller is read from a bearer token.
     let api = router.group().add(middleware: AccountAuthenticator(tokens: accessTokens))

@@ -29,8 +29,30 @@ public struct ServerConfiguration: Sendable {
     /// `/fake/pay`, in tests and the demo): it is given the order and a return address and comes
     /// back with `receipt_id`. Nil: the web app offers no online purchase yet.
     public var paymentPage: String?
+    /// BootPay's own payment window (its JavaScript SDK) on the web app's payment page
+    /// `/app/pay` — the one page whose policy lets a script from another origin in.
+    public var paymentWindow: BootPayWindow?
 
     public init() {}
+}
+
+/// What the browser needs to open BootPay's window: the web application id (public: it is in
+/// every shop's page) and the SDK's address, a pinned version.
+public struct BootPayWindow: Sendable, Equatable {
+    public static let productionScript = "https://js.bootpay.co.kr/bootpay-5.3.0.min.js"
+    public var applicationID: String
+    public var scriptURL: String
+
+    public init(applicationID: String, scriptURL: String = BootPayWindow.productionScript) {
+        self.applicationID = applicationID
+        self.scriptURL = scriptURL
+    }
+
+    /// `https://js.bootpay.co.kr`: what the payment page's policy allows beside itself.
+    public var scriptOrigin: String? {
+        guard let url = URL(string: scriptURL), let scheme = url.scheme, let host = url.host, scheme == "https" || scheme == "http" else { return nil }
+        return "\(scheme)://\(host)" + (url.port.map { ":\($0)" } ?? "")
+    }
 }
 
 /// How to reach BootPay's REST API v2.

@@ -21,8 +21,9 @@ struct CafeServerCommand: AsyncParsableCommand {
 
             Settings come from flags or the environment: CAFE_DATABASE, CAFE_HOST, CAFE_PORT, \
             CAFE_BCRYPT_COST, BOOTPAY_URL, BOOTPAY_APPLICATION_ID + BOOTPAY_PRIVATE_KEY (or \
-            BOOTPAY_CLIENT_KEY + BOOTPAY_SECRET_KEY), BOOTPAY_PAYMENT_PAGE (the web app's payment page \
-            standing in for BootPay's window: the fake gateway's in tests and the demo), \
+            BOOTPAY_CLIENT_KEY + BOOTPAY_SECRET_KEY), BOOTPAY_WEB_APPLICATION_ID (BootPay's payment window \
+            in the web app; BOOTPAY_JS_URL pins another SDK address), BOOTPAY_PAYMENT_PAGE (a payment page \
+            of another origin instead of BootPay's window), \
             FCM_SERVICE_ACCOUNT_FILE (a Firebase service-account key: push notifications), FCM_URL (secrets \
             belong in the environment or a systemd credential, never on the command line).
             """,
@@ -81,6 +82,12 @@ struct ServerOptions: ParsableArguments {
                 throw ValidationError("BOOTPAY_PAYMENT_PAGE must be an http(s) URL, got \(page)")
             }
             configuration.paymentPage = page
+        }
+        if let application = env["BOOTPAY_WEB_APPLICATION_ID"], !application.isEmpty {
+            var window = BootPayWindow(applicationID: application)
+            if let script = env["BOOTPAY_JS_URL"], !script.isEmpty { window.scriptURL = script }
+            guard window.scriptOrigin != nil else { throw ValidationError("BOOTPAY_JS_URL must be an http(s) URL, got \(window.scriptURL)") }
+            configuration.paymentWindow = window
         }
         if let file = env["FCM_SERVICE_ACCOUNT_FILE"], !file.isEmpty {
             configuration.push = PushConfiguration(serviceAccount: try FCMServiceAccount.load(path: file), baseURL: env["FCM_URL"] ?? FCMClient.productionURL)

@@ -59,6 +59,8 @@ public final class TestClock: Sendable {
 public struct TestCafe: Sendable {
     public let baseURL: String
     public let gateway: FakeBootPay
+    /// `http://127.0.0.1:PORT`: the fake gateway's pages (payment window, stand-in SDK).
+    public let gatewayOrigin: String
     public let clock: TestClock
     public let database: ServerDatabase
     public let storeID: UInt32
@@ -135,8 +137,11 @@ public struct TestCafe: Sendable {
 
         private func serve<T: Sendable>(gatewayURL: String, storeID: UInt32, fcm: FakeFCM, push: PushDelivery,
                                         _ body: @escaping @Sendable (TestCafe) async throws -> T) async throws -> T {
-            let configuration = TestCafe.configuration(gateway: PaymentGatewayConfiguration(
+            var configuration = TestCafe.configuration(gateway: PaymentGatewayConfiguration(
                 baseURL: gatewayURL, applicationID: fake.applicationID, privateKey: fake.privateKey, timeout: 2))
+            // The web app's payment page opens the fake's stand-in for BootPay's SDK.
+            configuration.paymentWindow = BootPayWindow(applicationID: "fake-web-application",
+                                                        scriptURL: String(gatewayURL.dropLast("/v2".count)) + "/fake/bootpay.js")
             let dependencies = CafeServerDependencies(
                 database: database, gateway: CafeServerSetup.gateway(configuration, logger: logger), now: now)
             let (ports, continuation) = AsyncStream<Int>.makeStream()
@@ -149,18 +154,19 @@ public struct TestCafe: Sendable {
                 var iterator = ports.makeAsyncIterator()
                 guard let port = await iterator.next() else { throw CancellationError() }
                 defer { group.cancelAll() }
-                let cafe = try await self.cafe(baseURL: "http://127.0.0.1:\(port)", storeID: storeID, fcm: fcm, push: push)
+                let cafe = try await self.cafe(baseURL: "http://127.0.0.1:\(port)", gatewayOrigin: String(gatewayURL.dropLast("/v2".count)),
+                                               storeID: storeID, fcm: fcm, push: push)
                 let result = try await body(cafe)
                 await services.triggerGracefulShutdown()
                 return result
             }
         }
 
-        private func cafe(baseURL: String, storeID: UInt32, fcm: FakeFCM, push: PushDelivery) async throws -> TestCafe {
+        private func cafe(baseURL: String, gatewayOrigin: String, storeID: UInt32, fcm: FakeFCM, push: PushDelivery) async throws -> TestCafe {
             let login = try await TestHTTP.call("POST", baseURL + "/auth/login",
                                                 json: ["login": TestCafe.ownerLogin, "password": TestCafe.ownerPassword])
             guard let token = login.object["access_token"] as? String else { throw TestCafeError("owner login failed: \(login)") }
-            return TestCafe(baseURL: baseURL, gateway: fake, clock: clock, database: database, storeID: storeID,
+            return TestCafe(baseURL: baseURL, gateway: fake, gatewayOrigin: gatewayOrigin, clock: clock, database: database, storeID: storeID,
                             ownerToken: token, backend: backend, jobs: CafeJobs(database: database, now: now, logger: logger),
                             location: location, fcm: fcm, push: push)
         }

@@ -27,12 +27,45 @@ struct WebAppTests {
                 weight += file.body.count
             }
             #expect(weight < 100 * 1024, "the first page and its files: \(weight) bytes")
-            // What the page needs before a login: the stores, and no payment page configured here.
+            // What the page needs before a login: the stores, the payment page (BootPay's window here), the server's clock.
             let config = try await cafe.call("GET", "/app/config.json")
             #expect((config.object["stores"] as? [[String: Any]])?.map { $0["name"] as? String } == ["Gangnam"], "\(config)")
-            #expect(config.object["payment_page"] == nil || config.object["payment_page"] is NSNull)
+            #expect(config.object["payment_page"] as? String == "/app/pay")
+            #expect((config.object["server_time"] as? String).flatMap(WireCoding.parseTimestamp) == cafe.clock.now)
             let manifest = try await cafe.call("GET", "/app/manifest.webmanifest")
             #expect((manifest.object["start_url"] as? String) == "/app/passes")
+        }
+    }
+
+    /// The payment page is the one page that lets BootPay's script in, from the one origin
+    /// configured; the receipt its window makes is verified by the server as any other.
+    @Test func thePaymentPageOpensBootPaysWindowAndOnlyItLetsItsScriptIn() async throws {
+        try await TestCafe.run { cafe in
+            let gateway = cafe.gatewayOrigin
+            let pay = try await cafe.call("GET", "/app/pay")
+            let page = String(decoding: pay.body, as: UTF8.self)
+            #expect(page.contains("<script src=\"\(gateway)/fake/bootpay.js\" defer></script>"), "\(page)")
+            #expect(page.contains("data-application-id=\"fake-web-application\""))
+            let policy = pay.headers["content-security-policy"] ?? ""
+            #expect(policy.contains("script-src 'self' \(gateway);") && policy.contains("frame-ancestors 'none'"), "\(policy)")
+            let app = try await cafe.call("GET", "/app/passes")
+            #expect(!(app.headers["content-security-policy"] ?? "").contains(gateway), "no other page lets it in")
+            #expect(try await cafe.call("GET", "/app/pay.js").headers["content-type"]?.hasPrefix("text/javascript") == true)
+            let sdk = try await TestHTTP.call("GET", gateway + "/fake/bootpay.js")
+            #expect(String(decoding: sdk.body, as: UTF8.self).contains("requestPayment"))
+
+            // What the window does when the customer pays, then the app's confirmation.
+            let minji = try await cafe.customer("minji")
+            let order = try await cafe.call("POST", "/orders", json: ["store_id": 1, "product_code": "day"], bearer: minji.access)
+            let orderID = try #require(order.object["order_id"] as? String, "\(order)")
+            let paid = try await TestHTTP.call("POST", gateway + "/fake/receipts", headers: ["Content-Type": "text/plain"],
+                                               rawBody: #"{"application_id":"fake-web-application","order_id":"\#(orderID)","price":10000}"#)
+            #expect(paid.headers["access-control-allow-origin"] == "*")
+            let receipt = try #require(paid.object["receipt_id"] as? String, "\(paid)")
+            let confirmed = try await cafe.call("POST", "/orders/\(orderID)/confirm", json: ["receipt_id": receipt], bearer: minji.access)
+            #expect(confirmed.object["status"] as? String == "done", "\(confirmed)")
+            let short = try await TestHTTP.call("POST", gateway + "/fake/receipts", rawBody: #"{"order_id":"x","price":0}"#)
+            #expect(short.status == 400)
         }
     }
 

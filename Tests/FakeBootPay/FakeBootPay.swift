@@ -129,6 +129,31 @@ public final class FakeBootPay: Sendable {
             headers[.location] = back + (back.contains("?") ? "&" : "?") + "receipt_id=" + receipt
             return Response(status: .seeOther, headers: headers)
         }
+        // A stand-in for BootPay's JavaScript SDK: `Bootpay.requestPayment(payload)` draws a
+        // window with the order, Pay and Cancel, and resolves as the SDK does — `{event: "done",
+        // data: {receipt_id, …}}` once a paid receipt exists here, or rejects with `{event:
+        // "cancel"}`. The web app's /app/pay page loads it in place of js.bootpay.co.kr.
+        router.get("fake/bootpay.js") { _, _ -> Response in
+            var headers = HTTPFields()
+            headers[.contentType] = "text/javascript; charset=utf-8"
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: Self.sdk)))
+        }
+        router.post("fake/receipts") { request, context -> Response in
+            // Sent by the stand-in SDK from the shop's page (another origin): a simple request
+            // (text/plain), so no preflight, and answered for any origin, as a public SDK endpoint.
+            let body = try await Self.json(request, context)
+            var answer: Response
+            if let order = body["order_id"] as? String, !order.isEmpty, let price = body["price"] as? Int, price > 0,
+               let application = body["application_id"] as? String, !application.isEmpty {
+                let receipt = "rcpt-\(UUID().uuidString.prefix(12).lowercased())"
+                self.add(Receipt(receiptID: receipt, orderID: order, price: price, status: 1))
+                answer = Self.respond(200, ["receipt_id": receipt, "order_id": order, "price": price, "status": 1])
+            } else {
+                answer = Self.error(400, "INVALID_PAYLOAD", "application_id, order_id and price are required")
+            }
+            answer.headers[.accessControlAllowOrigin] = "*"
+            return answer
+        }
         let v2 = router.group("v2")
         v2.post("request/token") { request, context -> Response in
             try await self.applyFault()
@@ -205,6 +230,52 @@ public final class FakeBootPay: Sendable {
         case .refuseCancel, .loseCancelAnswer: return
         }
     }
+
+    static let sdk = #"""
+        "use strict";
+        (() => {
+          const gateway = new URL(document.currentScript.src).origin;
+          function button(id, text) {
+            const b = document.createElement("button");
+            b.type = "button"; b.id = id; b.textContent = text;
+            b.style.cssText = "font: inherit; padding: .7rem 1rem; margin: .25rem;";
+            return b;
+          }
+          window.Bootpay = {
+            requestPayment(payload) {
+              return new Promise((resolve, reject) => {
+                if (!payload || !payload.application_id || !payload.order_id || !(payload.price > 0)) {
+                  reject({ event: "error", message: "application_id, order_id and price are required" });
+                  return;
+                }
+                const box = document.createElement("div");
+                box.id = "bootpay-window";
+                box.setAttribute("role", "dialog");
+                box.style.cssText = "position: fixed; inset: 10% 5%; background: #fff; border: 2px solid #333; padding: 1rem; z-index: 10;";
+                const title = document.createElement("h2");
+                title.textContent = "결제 (테스트 게이트웨이) · Payment (test gateway)";
+                const what = document.createElement("p");
+                what.textContent = (payload.order_name || "") + " — ₩" + payload.price;
+                const pay = button("bootpay-pay", "결제하기 · Pay"), cancel = button("bootpay-cancel", "취소 · Cancel");
+                pay.addEventListener("click", async () => {
+                  pay.disabled = true;
+                  try {
+                    const response = await fetch(gateway + "/fake/receipts", { method: "POST", headers: { "Content-Type": "text/plain" },
+                      body: JSON.stringify({ application_id: payload.application_id, order_id: payload.order_id, price: payload.price }) });
+                    const data = await response.json();
+                    box.remove();
+                    if (response.ok) resolve({ event: "done", data }); else reject({ event: "error", message: data.message });
+                  } catch (error) { box.remove(); reject({ event: "error", message: String(error) }); }
+                });
+                cancel.addEventListener("click", () => { box.remove(); reject({ event: "cancel", message: "cancelled" }); });
+                box.append(title, what, pay, cancel);
+                document.body.append(box);
+              });
+            },
+          };
+        })();
+
+        """#
 
     private static func json(_ request: Request, _ context: BasicRequestContext) async throws -> [String: Any] {
         let buffer = try await request.body.collect(upTo: 1 << 16)

@@ -88,8 +88,10 @@ class System:
         log = os.path.join(self.work, "gateway.out")
         self.gateway = subprocess.Popen([os.path.join(self.bin, "fake-bootpay")], stdout=open(log, "w"), stderr=subprocess.STDOUT)
         api = wait_for("fake-bootpay to listen", lambda: re.search(r"listening on (http://\S+)", open(log).read())).group(1)
+        # The payment page loads the fake's stand-in for BootPay's SDK in place of js.bootpay.co.kr.
+        self.gateway_origin = api.removesuffix("/v2")
         self.env.update(BOOTPAY_URL=api, BOOTPAY_APPLICATION_ID="fake-application", BOOTPAY_PRIVATE_KEY="fake-private-key",
-                        BOOTPAY_PAYMENT_PAGE=api.removesuffix("/v2") + "/fake/pay")
+                        BOOTPAY_WEB_APPLICATION_ID="fake-web-application", BOOTPAY_JS_URL=self.gateway_origin + "/fake/bootpay.js")
 
     def start(self):
         self.start_gateway()
@@ -252,8 +254,24 @@ def main():
             check("환불 규정" in terms and "₩15,000" in terms, f"the order page shows: {terms}")
             page.shots("before-paying")
             driver.find_element(By.ID, "pay").click()
-            wait_for("the gateway's payment window", lambda: "/fake/pay" in driver.current_url)
+            # Our payment page opens BootPay's window (the SDK from the one origin its policy lets
+            # in); cancelled, it says so; paid, it returns with the receipt the server verifies.
+            wait_for("BootPay's window", lambda: "/app/pay?" in driver.current_url and driver.find_element(By.ID, "bootpay-window"))
+            with urllib.request.urlopen(system.url + "/app/pay") as answer:
+                policy = answer.headers["Content-Security-Policy"]
+            check(f"script-src 'self' {system.gateway_origin};" in policy, f"the payment page's policy: {policy}")
+            with urllib.request.urlopen(system.url + "/app/") as answer:
+                check(system.gateway_origin not in answer.headers["Content-Security-Policy"], "the rest of the app lets no other script in")
+            page.shots("payment-window")
+            driver.find_element(By.ID, "bootpay-cancel").click()
+            wait_for("the cancelled payment", lambda: "Payment cancelled" in driver.find_element(By.ID, "pay-status").text)
+            driver.find_element(By.CSS_SELECTOR, "#pay-status a[href='/app/buy']").click()
+            page.wait_heading("이용권 구매")
+            driver.find_element(By.CSS_SELECTOR, "button[data-product='period-7']").click()
+            page.wait_heading("결제 전 확인")
             driver.find_element(By.ID, "pay").click()
+            wait_for("BootPay's window again", lambda: driver.find_element(By.ID, "bootpay-window"))
+            driver.find_element(By.ID, "bootpay-pay").click()
             wait_for("the pass after paying", lambda: driver.find_element(By.CSS_SELECTOR, "figure.qr svg path"))
             check("/app/passes/" in driver.current_url, f"after paying the page is {driver.current_url}")
             ticket = driver.current_url.rsplit("/", 1)[-1].lower()

@@ -376,7 +376,7 @@ extension WebAssets {
             const pay = el("button", { class: "primary", type: "button", id: "pay" }, ...both("결제하기", "Pay") , " " + won(order.price));
             pay.addEventListener("click", () => {
               const back = location.origin + "/app/orders/" + order.order_id + "/paid";
-              const url = new URL(cfg.payment_page);
+              const url = new URL(cfg.payment_page, location.origin);
               url.search = new URLSearchParams({ order_id: order.order_id, price: String(order.price), order_name: product.label, return: back });
               location.assign(url.toString());
             });

@@ -9,6 +9,7 @@ enum WebAssets {
     static let files: [String: File] = [
         "app.js": File(type: "text/javascript; charset=utf-8", body: script),
         "owner.js": File(type: "text/javascript; charset=utf-8", body: ownerScript),
+        "pay.js": File(type: "text/javascript; charset=utf-8", body: PaymentWindowPage.script),
         "app.css": File(type: "text/css; charset=utf-8", body: style),
         "sw.js": File(type: "text/javascript; charset=utf-8", body: serviceWorker),
         "manifest.webmanifest": File(type: "application/manifest+json", body: manifest),
@@ -137,7 +138,7 @@ enum WebAssets {
     /// pass (kept by the page) is still shown at the door without signal. API calls are never
     /// cached here.
     static let serviceWorker = #"""
-        const CACHE = "cafe-app-v1";
+        const CACHE = "cafe-app-v2";
         const SHELL = ["/app/", "/app/app.js", "/app/app.css", "/app/manifest.webmanifest", "/app/icon.svg"];
         self.addEventListener("install", (event) => {
           event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(SHELL)).then(() => self.skipWaiting()));
@@ -148,7 +149,8 @@ enum WebAssets {
         });
         self.addEventListener("fetch", (event) => {
           const url = new URL(event.request.url);
-          if (event.request.method !== "GET" || url.origin !== location.origin || !url.pathname.startsWith("/app")) return;
+          // The payment page is never kept (nor stored as the app's page): it needs the network anyway.
+          if (event.request.method !== "GET" || url.origin !== location.origin || !url.pathname.startsWith("/app") || url.pathname === "/app/pay") return;
           const isPage = event.request.mode === "navigate";
           event.respondWith(fetch(event.request).then((response) => {
             if (response.ok) {

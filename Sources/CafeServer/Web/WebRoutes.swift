@@ -16,6 +16,8 @@ struct WebRoutes {
     let database: ServerDatabase
     /// Where the buy page sends the customer to pay (see `ServerConfiguration.paymentPage`).
     let paymentPage: String?
+    /// BootPay's window on `/app/pay` (see `PaymentWindowPage`).
+    let paymentWindow: BootPayWindow?
     let now: @Sendable () -> Date
 
     /// `GET /app/config.json`: what the page needs before anyone logs in.
@@ -39,8 +41,14 @@ struct WebRoutes {
             let path = request.uri.path
             if path == "/app/config.json" {
                 let stores = try await database.read { db in try await Stores.all(in: db) }
+                // A payment page of another origin when one is set, else BootPay's window here.
+                let payment = paymentPage ?? paymentWindow.map { _ in "/app/pay" }
                 return try WireResponse.json(WebConfig(stores: stores.map { .init(storeID: UInt32($0.id), name: $0.name) },
-                                                       paymentPage: paymentPage, serverTime: now()))
+                                                       paymentPage: payment, serverTime: now()))
+            }
+            if let paymentWindow, path == "/app/pay" {
+                return Self.response(PaymentWindowPage.html(window: paymentWindow), type: "text/html; charset=utf-8",
+                                     policy: PaymentWindowPage.policy(window: paymentWindow))
             }
             if let asset = WebAssets.files[String(path.dropFirst("/app/".count))] {
                 return Self.response(asset.body, type: asset.type)
@@ -52,14 +60,16 @@ struct WebRoutes {
 
     static func page() -> Response { response(WebAssets.page, type: "text/html; charset=utf-8") }
 
-    static func response(_ body: String, type: String) -> Response {
+    /// Nothing from another origin: no script, style, frame or connection.
+    static let policy = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; "
+        + "manifest-src 'self'; worker-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+
+    static func response(_ body: String, type: String, policy: String = Self.policy) -> Response {
         var headers = HTTPFields()
         headers[.contentType] = type
         // Always revalidated: a deployment is seen at the next load; offline, the service worker answers.
         headers[.cacheControl] = "no-cache"
-        headers[HTTPField.Name("Content-Security-Policy")!] =
-            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; "
-            + "manifest-src 'self'; worker-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+        headers[HTTPField.Name("Content-Security-Policy")!] = policy
         headers[HTTPField.Name("X-Content-Type-Options")!] = "nosniff"
         headers[HTTPField.Name("Referrer-Policy")!] = "no-referrer"
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: body)))
