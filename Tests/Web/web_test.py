@@ -164,8 +164,21 @@ class Page:
     def desktop(self):
         self.size(self.DESKTOP)
 
+    # What a screen reader or a keyboard needs of every page: each field named by a label, each
+    # button and link with words, each picture with a name, one h1.
+    UNNAMED = """return [...document.querySelectorAll('input:not([type=hidden]), select, textarea')]
+          .filter((e) => !e.closest('label') && !e.getAttribute('aria-label')).map((e) => e.outerHTML.slice(0, 80))
+        .concat([...document.querySelectorAll('button, a[href]')].filter((e) => !e.textContent.trim() && !e.getAttribute('aria-label'))
+          .map((e) => e.outerHTML.slice(0, 80)))
+        .concat([...document.querySelectorAll('main svg, main img')].filter((e) => !e.closest('[aria-label]') && !e.getAttribute('alt'))
+          .map((e) => e.outerHTML.slice(0, 80)))
+        .concat(document.querySelectorAll('h1').length === 1 ? [] : ['h1 × ' + document.querySelectorAll('h1').length]);"""
+
     def shots(self, name):
-        """The page as it is, at both sizes (phone-NAME.png, desktop-NAME.png); the size it had stays."""
+        """The page as it is, at both sizes (phone-NAME.png, desktop-NAME.png); the size it had stays.
+        Every page shot is also checked for unnamed fields, buttons and pictures."""
+        unnamed = self.driver.execute_script(self.UNNAMED)
+        check(not unnamed, f"{name}: elements without a name for assistive technology: {unnamed}")
         was = getattr(self, "metrics", self.PHONE)
         for label, metrics in (("phone", self.PHONE), ("desktop", self.DESKTOP)):
             self.size(metrics)
