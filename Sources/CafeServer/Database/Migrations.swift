@@ -414,6 +414,10 @@ enum Migrations {
         // inbox per account, with its settings).
         Step(version: "009_web", statements: [
             "CREATE INDEX check_in_events_ticket ON check_in_events(ticket_id, occurred_at)",
+            // The owner's day reads one store's events of one day (not all of them since opening);
+            // the pass search lists a store's latest passes without sorting the table.
+            "CREATE INDEX check_in_events_store_time ON check_in_events(store_id, occurred_at)",
+            "CREATE INDEX tickets_store_until ON tickets(store_id, valid_until, id)",
             // What a kiosk still held when it last synced (it reports it), for the device list.
             "ALTER TABLE devices ADD COLUMN outbox_pending BIGINT",
             "ALTER TABLE devices ADD COLUMN outbox_oldest_at BIGINT",

@@ -96,11 +96,14 @@ struct OwnerDayService: Sendable {
             var eventId: String; var ticketId: String?; var holderName: String?; var verdict: String; var reason: String?; var occurredAt: Int64
             var decidedOffline: Int64; var kind: String?; var annulledBy: String?; var annuls: String?; var conflictMessage: String?
         }
+        // The hot table and the archive joined each by its key, not the `ticket_history` view:
+        // SQLite materialises a UNION ALL view on the right of a join (250 ms at 100,000 passes).
         let rows = try await database.read { db in
             try await db.raw("""
-                SELECT e.event_id, e.ticket_id, t.holder_name, e.verdict, e.reason, e.occurred_at, e.decided_offline, d.kind,
-                       e.annulled_by, e.annuls, e.conflict_message
-                FROM check_in_events e LEFT JOIN ticket_history t ON t.id = e.ticket_id LEFT JOIN devices d ON d.id = e.device_id
+                SELECT e.event_id, e.ticket_id, COALESCE(t.holder_name, a.holder_name) AS holder_name, e.verdict, e.reason, e.occurred_at,
+                       e.decided_offline, d.kind, e.annulled_by, e.annuls, e.conflict_message
+                FROM check_in_events e LEFT JOIN tickets t ON t.id = e.ticket_id LEFT JOIN ticket_archive a ON a.id = e.ticket_id
+                     LEFT JOIN devices d ON d.id = e.device_id
                 WHERE e.store_id = \(bind: Int64(store)) AND e.occurred_at >= \(bind: DBTime.millis(start)) AND e.occurred_at < \(bind: DBTime.millis(end))
                 ORDER BY e.occurred_at, e.event_id LIMIT 20000
                 """).all(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase)

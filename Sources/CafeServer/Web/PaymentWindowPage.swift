@@ -7,16 +7,8 @@ import Foundation
 /// and the server verifies that receipt with BootPay's REST API as for any client.
 enum PaymentWindowPage {
     static func html(window: BootPayWindow) -> String {
-        """
-        <!doctype html>
-        <html lang="ko">
-        <head>
-        <meta charset="utf-8">
-        <meta name="viewport" content="width=device-width, initial-scale=1">
-        <meta name="theme-color" content="#1f4e79">
-        <title>결제 · Payment · 스터디카페</title>
-        <link rel="icon" href="/app/icon.svg" type="image/svg+xml">
-        <link rel="stylesheet" href="/app/app.css">
+        WebAssets.head(title: "결제 · Payment · 스터디카페") + """
+
         <script src="\(escape(window.scriptURL))" defer></script>
         <script src="/app/pay.js" defer></script>
         </head>

@@ -16,17 +16,24 @@ enum WebAssets {
         "icon.svg": File(type: "image/svg+xml", body: icon),
     ]
 
-    static let page = #"""
+    /// The start of every page's head: the document, the phone viewport, the icon and the style.
+    static func head(title: String) -> String {
+        """
         <!doctype html>
         <html lang="ko">
         <head>
         <meta charset="utf-8">
         <meta name="viewport" content="width=device-width, initial-scale=1">
         <meta name="theme-color" content="#1f4e79">
-        <title>스터디카페 · Study cafe</title>
-        <link rel="manifest" href="/app/manifest.webmanifest">
+        <title>\(title)</title>
         <link rel="icon" href="/app/icon.svg" type="image/svg+xml">
         <link rel="stylesheet" href="/app/app.css">
+        """
+    }
+
+    static let page = head(title: "스터디카페 · Study cafe") + #"""
+
+        <link rel="manifest" href="/app/manifest.webmanifest">
         <script src="/app/app.js" defer></script>
         </head>
         <body>
