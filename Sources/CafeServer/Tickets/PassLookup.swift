@@ -78,7 +78,8 @@ struct PassLookup: Sendable {
         let pattern = "%\(escaped)%"
         struct Customer: Decodable { var customerLogin: String? }
         // No words: the latest passes, read in the index's order. Words: every pass of the store
-        // is looked at (about 55 ms at 100,000 passes, docs/PERFORMANCE.md) — a console search.
+        // is looked at, in the table's order and then sorted (`+` keeps SQLite from walking the
+        // date index and fetching each row by it: 190 ms instead of about 55 at 100,000 passes).
         let matching: SQLQueryString = text.isEmpty ? "" : """
              AND (LOWER(COALESCE(t.holder_name, '')) LIKE \(bind: pattern) ESCAPE '\\'
                   OR LOWER(COALESCE(a.login, '')) LIKE \(bind: pattern) ESCAPE '\\'
@@ -93,7 +94,7 @@ struct PassLookup: Sendable {
                 FROM tickets t LEFT JOIN accounts a ON a.id = t.account_id
                 WHERE t.store_id = \(bind: Int64(store))
                 """ + matching + """
-                 ORDER BY t.valid_until DESC, t.id DESC LIMIT \(literal: Self.searchLimit)
+                 ORDER BY \(unsafeRaw: text.isEmpty ? "" : "+")t.valid_until DESC, t.id DESC LIMIT \(literal: Self.searchLimit)
                 """).all()
             return try rows.map { row in
                 let ticket = try row.decode(model: TicketRow.self)
