@@ -234,7 +234,8 @@ let package = Package(
             swiftSettings: swiftSettings),
         .testTarget(
             name: "KioskCoreTests",
-            dependencies: ["KioskCore", "KioskSimulation", "CafeProtocol", "KioskTestSupport"],
+            dependencies: ["KioskCore", "KioskSimulation", "CafeProtocol", "KioskTestSupport",
+                           .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "KioskRuntimeTests",

@@ -1,6 +1,7 @@
 import CafeProtocol
 import Crypto
 import Foundation
+import GRDB
 import Testing
 @testable import KioskCore
 
@@ -26,6 +27,27 @@ import Testing
     func event(_ verdict: Verdict, pass: UUID?, at offset: TimeInterval = 0) -> KioskEvent {
         KioskEvent(eventID: UUID(), passID: pass, verdict: verdict, occurredAt: time.addingTimeInterval(offset),
                    decidedOffline: true, minutesCharged: nil)
+    }
+
+    /// A page is written in chunks (the door's commits get in between), and its cursor moves
+    /// only with the last one: a failure part-way keeps the chunks before and pulls the page again.
+    @Test func aPageGoesInChunksAndItsCursorMovesOnlyWithTheLast() throws {
+        let database = try KioskDatabase.inMemory()
+        let chunk = KioskDatabase.applyChunk
+        let tickets = (0..<(chunk * 2 + 50)).map { ticket(revision: Int64($0 + 1)) }
+        let poisoned = tickets[chunk * 2 + 10].passID.uuidString
+        try database.writer.write { db in
+            try db.execute(sql: "CREATE TEMP TRIGGER poison BEFORE INSERT ON ticket WHEN NEW.pass_id = '\(poisoned)' BEGIN SELECT RAISE(ABORT, 'poisoned'); END")
+        }
+        #expect(throws: (any Error).self) { try database.apply(page(tickets, cursor: "r450")) }
+        #expect(try database.syncCursor() == nil, "the cursor moves only with the page's last chunk")
+        #expect(try database.status().ticketsCached == chunk * 2, "the chunks before it are kept")
+        #expect(try database.pendingPrintJobs().isEmpty, "the rest of the page goes with the last chunk")
+        try database.writer.write { db in try db.execute(sql: "DROP TRIGGER poison") }
+        try database.apply(page(tickets, cursor: "r450"))
+        #expect(try database.syncCursor() == "r450")
+        #expect(try database.status().ticketsCached == tickets.count)
+        #expect(try database.ticket(passID: tickets.last!.passID) == tickets.last)
     }
 
     @Test func archivedPassesLeaveTheCache() throws {

@@ -455,8 +455,17 @@ def main():
 
             # Minji, on her phone: the first pass refunded (by the owner), with its history; the
             # notice; the counter-sold time pass, which she refunds herself before using it.
+            # The owner logs out with the button and Minji logs in in the same tab (no reload):
+            # nothing of the owner's login is left (the console's stores are not hers).
             page.phone()
-            log_in("minji", "password-1234", "내 이용권")
+            driver.find_element(By.ID, "logout").click()
+            page.wait_heading("로그인")
+            page.fill("login", "minji")
+            page.fill("password", "password-1234")
+            driver.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+            page.wait_heading("내 이용권")
+            driver.execute_script("history.pushState(null, '', '/app/owner'); dispatchEvent(new PopStateEvent('popstate'))")
+            wait_for("no store for a customer", lambda: "You own no store here" in text())
             driver.get(system.url + "/app/passes/" + ticket)
             wait_for("the refunded pass", lambda: "환불됨" in text())
             check(not driver.find_elements(By.CSS_SELECTOR, "figure.qr"), "a refunded pass shows no QR code")

@@ -15,7 +15,11 @@ extension WebAssets {
           localStorage.setItem(SESSION, JSON.stringify({ access: pair.access_token, refresh: pair.refresh_token, role }));
         }
         function saveRole(role) { const s = session(); if (s) { s.role = role; localStorage.setItem(SESSION, JSON.stringify(s)); } }
-        function clearSession() { localStorage.removeItem(SESSION); localStorage.removeItem(PASSES); }
+        function clearSession() {
+          localStorage.removeItem(SESSION);
+          localStorage.removeItem(PASSES);
+          window.dispatchEvent(new Event("cafe:signed-out"));  // what a page kept of this login goes too
+        }
 
         class APIError extends Error {
           constructor(status, code, message) { super(message); this.status = status; this.code = code; }

@@ -7,6 +7,8 @@ extension WebAssets {
         "use strict";
         const OWNER_STORE = "cafe.owner.store";
         let ownerStores = null;
+        // Another login in the same tab must not see this one's stores.
+        window.addEventListener("cafe:signed-out", () => { ownerStores = null; sessionStorage.removeItem(OWNER_STORE); });
 
         async function ownedStore() {
           if (!ownerStores) ownerStores = (await api("GET", "/me/stores")).stores;
