@@ -76,14 +76,21 @@ public struct KioskDatabase: Sendable {
 
     private static func openChecked(path: String) throws -> KioskDatabase {
         var configuration = Configuration()
+        // Resident memory on a small box: two readers (the door's lookup and one more: status,
+        // print queue) and 1 MiB of page cache a connection instead of SQLite's 2 MiB. A scan
+        // reads a few pages by key; the kernel's page cache holds the rest of the file.
+        configuration.maximumReaderCount = 2
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
+            try db.execute(sql: "PRAGMA cache_size = -1024")
         }
         let pool = try DatabasePool(path: path, configuration: configuration)
         try pool.read { db in
             let result = try String.fetchOne(db, sql: "PRAGMA quick_check") ?? "no answer"
             if result != "ok" { throw DatabaseError(resultCode: .SQLITE_CORRUPT, message: "quick_check: \(result)") }
         }
+        // The check read every page of the file into that reader's cache: give it back.
+        pool.releaseMemory()
         return try KioskDatabase(writer: pool)
     }
 
