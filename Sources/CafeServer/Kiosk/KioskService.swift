@@ -102,18 +102,17 @@ struct KioskService: Sendable {
                                     store: store.settings, printJobs: jobs, serverTime: now, archived: archived)
             return (try Self.splice(envelope: envelope, tickets: states), envelope.hasMore)
         }
-        if !hasMore {
-            // Once per sync (its last page), not once per page: what the owner's device list shows.
-            try await database.transaction { db in
-                try await db.raw("UPDATE devices SET last_seen_at = \(bind: DBTime.millis(now)) WHERE id = \(bind: device.id.uuidString)").run()
-            }
-        }
+        // One write a sync, not one a page: the last page's time (what the owner's device list
+        // shows as the last sync) and, when the kiosk said it, what its outbox still holds.
+        var changes: [SQLQueryString] = []
+        if !hasMore { changes.append("last_seen_at = \(bind: DBTime.millis(now))") }
         if let outbox {
+            changes.append("outbox_pending = \(bind: Int64(outbox.pending)), outbox_oldest_at = \(bind: outbox.oldest.map(DBTime.millis))")
+        }
+        if !changes.isEmpty {
+            let assignments = changes.dropFirst().reduce(changes[0]) { $0 + ", " + $1 }
             try await database.transaction { db in
-                try await db.raw("""
-                    UPDATE devices SET outbox_pending = \(bind: Int64(outbox.pending)), outbox_oldest_at = \(bind: outbox.oldest.map(DBTime.millis))
-                    WHERE id = \(bind: device.id.uuidString)
-                    """).run()
+                try await db.raw("UPDATE devices SET " + assignments + " WHERE id = \(bind: device.id.uuidString)").run()
             }
         }
         return body

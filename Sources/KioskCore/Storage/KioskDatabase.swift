@@ -338,9 +338,11 @@ public struct KioskDatabase: Sendable {
 
     /// How many events wait to be uploaded and since when (told to the server at each sync).
     public func outboxReport() throws -> OutboxReport {
-        try writer.read { db in
-            OutboxReport(pending: try OutboxRecord.fetchCount(db), oldest: try Date.fetchOne(db, sql: "SELECT MIN(created_at) FROM outbox"))
-        }
+        try writer.read { db in try Self.outboxReport(db) }
+    }
+
+    private static func outboxReport(_ db: Database) throws -> OutboxReport {
+        OutboxReport(pending: try OutboxRecord.fetchCount(db), oldest: try Date.fetchOne(db, sql: "SELECT MIN(created_at) FROM outbox"))
     }
 
     /// Whether any event about this pass waits to be uploaded.
@@ -455,10 +457,11 @@ public struct KioskDatabase: Sendable {
 
     public func status() throws -> Status {
         try writer.read { db in
-            Status(
+            let outbox = try Self.outboxReport(db)
+            return Status(
                 ticketsCached: try TicketRecord.fetchCount(db),
-                outboxPending: try OutboxRecord.fetchCount(db),
-                oldestPendingAt: try Date.fetchOne(db, sql: "SELECT MIN(created_at) FROM outbox"),
+                outboxPending: outbox.pending,
+                oldestPendingAt: outbox.oldest,
                 keys: try SigningKeyRecord.filter(SigningKeyRecord.CodingKeys.retired == false).fetchAll(db)
                     .map { KeyID(rawValue: UInt32(truncatingIfNeeded: $0.keyID)) },
                 cursor: try SettingRecord.fetchOne(db, key: SettingRecord.Names.syncCursor)?.value,
