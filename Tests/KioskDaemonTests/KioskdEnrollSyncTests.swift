@@ -93,8 +93,10 @@ import Testing
         #expect(denied.status == 3)
         #expect(denied.stdout.contains("DENY unknown_key"))
         #expect(denied.stdout.contains("not among this kiosk's keys"))
-        // One token in 45 starts with "-": it is a token, not an option.
-        let dashed = try await Kioskd.run(["check", "--state-dir", state, "-" + String(try token(signer: signer, passID: passID).dropFirst())])
+        // One token in 45 starts with "-": it is a token, not an option. (A "-" put in front, not
+        // in place of the first character: a token that already began with "-" was left whole,
+        // and let in, one run in 45.)
+        let dashed = try await Kioskd.run(["check", "--state-dir", state, "-" + (try token(signer: signer, passID: passID))])
         #expect(dashed.status == 3, "judged as a (damaged) pass, not a usage error: \(dashed.stderr)")
         #expect(dashed.stdout.contains("DENY"))
         let typo = try await Kioskd.run(["check", "--state-dir", state, "--fille", "x.png"])
