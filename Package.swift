@@ -166,7 +166,7 @@ let package = Package(
         // How kioskd and cafe-server log: journald's form under systemd, timestamps on a terminal.
         .target(
             name: "ServiceLogging",
-            dependencies: [.product(name: "Logging", package: "swift-log")],
+            dependencies: ["CafeProtocol", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings),
         .executableTarget(
             name: "CafeServerMain",

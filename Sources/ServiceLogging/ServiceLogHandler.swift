@@ -1,3 +1,4 @@
+import CafeProtocol
 import Foundation
 import Logging
 
@@ -58,7 +59,7 @@ public struct ServiceLogHandler: LogHandler {
         case .journal:
             write("<\(Self.priority(event.level))>\(text)\n")
         case .console:
-            write("\(Date().formatted(.iso8601)) \(event.level.rawValue) \(label): \(text)\n")
+            write("\(CivilTime.rfc3339(Date())) \(event.level.rawValue) \(label): \(text)\n")
         }
     }
 

@@ -12,7 +12,7 @@ import Testing
 /// gets, and the page's event stream from a running daemon. (The page itself is tested in a real
 /// Chromium by Tests/Screen/screen_test.py.)
 @Suite(.timeLimit(.minutes(2))) struct ScreenTests {
-    let seoul = TimeZone(identifier: "Asia/Seoul")!
+    let seoul = ZoneClock.named("Asia/Seoul")
 
     @Test(arguments: ScreenLanguage.allCases)
     func everyDenialSaysWhatToDoNext(language: ScreenLanguage) {

@@ -179,9 +179,6 @@ public struct CheckInRules: Sendable {
     }
 
     static func minuteOfDay(_ date: Date, timeZone identifier: String) -> Int {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: identifier) ?? TimeZone(secondsFromGMT: 0)!
-        let parts = calendar.dateComponents([.hour, .minute], from: date)
-        return (parts.hour ?? 0) * 60 + (parts.minute ?? 0)
+        ZoneClock.named(identifier).wallTime(at: date).minuteOfDay
     }
 }

@@ -9,7 +9,7 @@ public enum WireCoding {
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         encoder.dateEncodingStrategy = .custom { date, encoder in
             var container = encoder.singleValueContainer()
-            try container.encode(date.formatted(timestampStyle))
+            try container.encode(CivilTime.rfc3339(date))
         }
         return encoder
     }
@@ -27,16 +27,12 @@ public enum WireCoding {
         return decoder
     }
 
-    static let timestampStyle = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
+    /// RFC 3339 with milliseconds, as the encoder writes dates (by `CivilTime`'s arithmetic, not
+    /// `ISO8601FormatStyle`, which would map ICU into the kiosk).
+    public static func timestamp(_ date: Date) -> String { CivilTime.rfc3339(date) }
 
-    /// RFC 3339 with milliseconds, as the encoder writes dates.
-    public static func timestamp(_ date: Date) -> String { date.formatted(timestampStyle) }
-
-    /// RFC 3339 with or without fractional seconds.
-    public static func parseTimestamp(_ text: String) -> Date? {
-        if let date = try? timestampStyle.parse(text) { return date }
-        return try? Date.ISO8601FormatStyle().parse(text)
-    }
+    /// RFC 3339 with or without fractional seconds, `Z` or an offset.
+    public static func parseTimestamp(_ text: String) -> Date? { CivilTime.parse(text) }
 }
 
 /// Error body of every non-2xx response: a stable machine code and a sentence for people.

@@ -6,7 +6,7 @@ import Foundation
 /// (every ESC/POS printer prints rasters). Text is sent in EUC-KR, the code page Korean receipt
 /// printers use for Hangul; ASCII is the same in it.
 public enum Receipt {
-    public static func job(for job: PrintJob, storeName: String, timeZone: TimeZone, paper: ESCPOS.PaperWidth = .mm58,
+    public static func job(for job: PrintJob, storeName: String, timeZone: ZoneClock, paper: ESCPOS.PaperWidth = .mm58,
                            qr: ESCPOS.QRStyle = .raster, cut: Bool = true) throws(QRMatrix.EncodingError) -> [UInt8] {
         let matrix = try QRMatrix(text: job.token)
         var bytes = ESCPOS.initialize + ESCPOS.centre
@@ -35,7 +35,7 @@ public enum Receipt {
         return "\(hex.prefix(4))-\(hex.suffix(4))"
     }
 
-    static func validity(of token: PassToken, in timeZone: TimeZone) -> String {
+    static func validity(of token: PassToken, in timeZone: ZoneClock) -> String {
         switch token.kind {
         case .time: "Time pass · use by \(dateTime(token.validUntil, timeZone))"
         case .day: "Day pass · \(dateTime(token.validFrom, timeZone)) – \(dateTime(token.validUntil, timeZone))"
@@ -43,12 +43,9 @@ public enum Receipt {
         }
     }
 
-    static func dateTime(_ date: Date, _ timeZone: TimeZone) -> String {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = timeZone
-        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute], from: date)
-        func two(_ value: Int?) -> String { let v = value ?? 0; return v < 10 ? "0\(v)" : "\(v)" }
-        return "\(c.year ?? 0)-\(two(c.month))-\(two(c.day)) \(two(c.hour)):\(two(c.minute))"
+    /// "2026-12-02 14:05", the store's wall clock.
+    static func dateTime(_ date: Date, _ timeZone: ZoneClock) -> String {
+        String(timeZone.wallTime(at: date).text(separator: " ", milliseconds: false, zone: "").dropLast(3))
     }
 
     /// Text in EUC-KR (ASCII unchanged); what the printer's code page cannot show becomes "?".

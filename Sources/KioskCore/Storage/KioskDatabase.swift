@@ -278,7 +278,7 @@ public struct KioskDatabase: Sendable {
                 }
                 try SettingRecord(name: SettingRecord.Names.storeSettings, value: settings).save(db)
                 try SettingRecord(name: SettingRecord.Names.syncCursor, value: page.cursor).save(db)
-                try SettingRecord(name: SettingRecord.Names.lastSyncAt, value: page.serverTime.formatted(.iso8601)).save(db)
+                try SettingRecord(name: SettingRecord.Names.lastSyncAt, value: WireCoding.timestamp(page.serverTime)).save(db)
             }
             start = end
         } while start < page.tickets.endIndex
@@ -308,8 +308,8 @@ public struct KioskDatabase: Sendable {
             """)
         for state in tickets {
             let row = TicketRecord(state)
-            try upsert.execute(arguments: [row.passID, row.storeID, row.kind, row.validFrom, row.validUntil, row.remainingMinutes,
-                                           row.status, row.inside, row.lastEnteredAt, row.holderName, row.seat, row.revision])
+            try upsert.execute(arguments: [row.passID, row.storeID, row.kind, StoredDate.text(row.validFrom), StoredDate.text(row.validUntil), row.remainingMinutes,
+                                           row.status, row.inside, StoredDate.text(row.lastEnteredAt), row.holderName, row.seat, row.revision])
         }
     }
 
@@ -342,7 +342,7 @@ public struct KioskDatabase: Sendable {
     }
 
     private static func outboxReport(_ db: Database) throws -> OutboxReport {
-        OutboxReport(pending: try OutboxRecord.fetchCount(db), oldest: try Date.fetchOne(db, sql: "SELECT MIN(created_at) FROM outbox"))
+        OutboxReport(pending: try OutboxRecord.fetchCount(db), oldest: try StoredDate.fetchOne(db, sql: "SELECT MIN(created_at) FROM outbox"))
     }
 
     /// Whether any event about this pass waits to be uploaded.
@@ -386,7 +386,7 @@ public struct KioskDatabase: Sendable {
     public func beginPrinting(_ jobID: UUID, at time: Date) throws {
         try writer.write { db in
             try db.execute(sql: "UPDATE print_job SET attempted_at = ? WHERE job_id = ? AND printed_at IS NULL",
-                           arguments: [time, jobID.uuidString])
+                           arguments: [StoredDate.text(time), jobID.uuidString])
         }
     }
 
@@ -423,7 +423,7 @@ public struct KioskDatabase: Sendable {
     public func markPrinted(_ jobID: UUID, at time: Date) throws {
         try writer.write { db in
             try db.execute(sql: "UPDATE print_job SET printed_at = COALESCE(printed_at, ?) WHERE job_id = ?",
-                           arguments: [time, jobID.uuidString])
+                           arguments: [StoredDate.text(time), jobID.uuidString])
         }
     }
 

@@ -6,7 +6,7 @@ import GRDB
 // the schema changes by migration.
 
 /// The synced state of one pass.
-struct TicketRecord: Codable, FetchableRecord, PersistableRecord {
+struct TicketRecord: Codable, FetchableRecord, PersistableRecord, StoresDates {
     static let databaseTableName = "ticket"
 
     var passID: String
@@ -68,7 +68,7 @@ struct SigningKeyRecord: Codable, FetchableRecord, PersistableRecord {
 }
 
 /// A decision waiting to be uploaded. `seq` keeps the order decisions were made in.
-struct OutboxRecord: Codable, FetchableRecord, MutablePersistableRecord {
+struct OutboxRecord: Codable, FetchableRecord, MutablePersistableRecord, StoresDates {
     static let databaseTableName = "outbox"
 
     var seq: Int64?
@@ -87,7 +87,7 @@ struct OutboxRecord: Codable, FetchableRecord, MutablePersistableRecord {
 }
 
 /// A pass to print, from the server.
-struct PrintJobRecord: Codable, FetchableRecord, PersistableRecord {
+struct PrintJobRecord: Codable, FetchableRecord, PersistableRecord, StoresDates {
     static let databaseTableName = "print_job"
 
     var jobID: String

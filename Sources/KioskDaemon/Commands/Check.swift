@@ -91,12 +91,12 @@ extension Kioskd {
             }
             row("pass", "\(token.passID.uuidString.lowercased()) (\(token.kind.wireName))")
             row("store", "#\(token.storeID)" + (token.storeID == settings.storeID ? "" : " — this kiosk is #\(settings.storeID)"))
-            row("valid", "\(token.validFrom.formatted(.iso8601)) → \(token.validUntil.formatted(.iso8601))")
+            row("valid", "\(CivilTime.rfc3339(token.validFrom, milliseconds: false)) → \(CivilTime.rfc3339(token.validUntil, milliseconds: false))")
             row("signed by", "key \(token.keyID)" + (keys.keyIDs.contains(token.keyID) ? "" : " (not among this kiosk's keys: \(keys.keyIDs.map(\.description).joined(separator: ", ")))"))
             if let cached {
                 var state = "\(cached.status.rawValue), \(cached.inside ? "inside" : "outside")"
                 if let minutes = cached.remainingMinutes { state += ", \(minutes) min left" }
-                if cached.validUntil != token.validUntil { state += ", valid until \(cached.validUntil.formatted(.iso8601)) (changed since issue)" }
+                if cached.validUntil != token.validUntil { state += ", valid until \(CivilTime.rfc3339(cached.validUntil, milliseconds: false)) (changed since issue)" }
                 row("cached", state + " (revision \(cached.revision))")
             } else {
                 row("cached", "not in the cache (sold since the last sync?): decided on the token alone")

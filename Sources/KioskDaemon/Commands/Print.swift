@@ -82,7 +82,7 @@ extension Kioskd {
             if uncertain {
                 if jobs.isEmpty { Output.line("no uncertain receipt: every receipt sent was confirmed by the printer") }
                 for job in jobs {
-                    Output.line("uncertain: \(job.label) No. \(Receipt.shortNumber(job.passID)) (sold \(job.createdAt.formatted(.iso8601)))")
+                    Output.line("uncertain: \(job.label) No. \(Receipt.shortNumber(job.passID)) (sold \(CivilTime.rfc3339(job.createdAt, milliseconds: false)))")
                 }
             }
             for job in try Self.select(cameOut, from: jobs) {

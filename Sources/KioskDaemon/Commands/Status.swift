@@ -83,7 +83,7 @@ extension Kioskd {
                 row("store", line)
             }
             if let last = report.lastSyncAt {
-                row("last sync", "\(last.formatted(.iso8601)) (\(describeAge(since: last)))")
+                row("last sync", "\(CivilTime.rfc3339(last, milliseconds: false)) (\(describeAge(since: last)))")
             } else {
                 row("last sync", "never: the kiosk cannot decide until it has synced")
             }
@@ -103,7 +103,7 @@ extension Kioskd {
                 row("", "not confirmed: \(job.label) No. \(Receipt.shortNumber(job.passID)), sold \(describeAge(since: job.createdAt)) — check the printer: kioskd print --came-out \(Receipt.shortNumber(job.passID)) or --reprint \(Receipt.shortNumber(job.passID))")
             }
             if let live = report.daemon {
-                row("daemon", "running since \(live.startedAt.formatted(.iso8601)) (\(describeAge(since: live.startedAt).replacingOccurrences(of: " ago", with: "")))")
+                row("daemon", "running since \(CivilTime.rfc3339(live.startedAt, milliseconds: false)) (\(describeAge(since: live.startedAt).replacingOccurrences(of: " ago", with: "")))")
                 row("now", live.statusLine)
                 if let verdict = live.lastVerdict, let at = live.lastVerdictAt { row("last scan", "\(verdict), \(describeAge(since: at))") }
                 if let error = live.lastSyncError { row("sync", "failing: \(error)") }
@@ -119,9 +119,7 @@ extension Kioskd {
             let request = HTTPRequest(method: "GET", url: "http://\(host):\(configuration.metricsPort)/status",
                                       timeout: .milliseconds(300), connectTimeout: .milliseconds(200))
             guard let response = try? await CurlTransport().send(request), response.status == 200 else { return nil }
-            let decoder = JSONDecoder()
-            decoder.dateDecodingStrategy = .iso8601
-            return try? decoder.decode(DoorState.Snapshot.self, from: Data(response.body))
+            return try? WireCoding.decoder().decode(DoorState.Snapshot.self, from: Data(response.body))
         }
 
         static func clock(_ minute: Int) -> String {

@@ -37,7 +37,7 @@ public final class ScreenService: Service, Sendable {
     let logger: Logger
     let broadcaster = ScreenBroadcaster()
     /// The store as last read from the cache: its name and zone for the words.
-    private let store = Mutex<(name: String, timeZone: TimeZone)>(("", TimeZone(identifier: "Asia/Seoul") ?? .current))
+    private let store = Mutex<(name: String, timeZone: ZoneClock)>(("", ZoneClock.named("Asia/Seoul")))
     /// The counter sale on screen and its drawing, kept so the QR is drawn once, not every refresh.
     private let saleShown = Mutex<(jobID: UUID, sale: ScreenState.Sale)?>(nil)
     /// Where the server listens once bound (port 0 picks one), for tests and the log.
@@ -91,7 +91,8 @@ public final class ScreenService: Service, Sendable {
         let snapshot = state.snapshot
         do {
             if let settings = try database.storeSettings() {
-                store.withLock { $0 = (settings.name, TimeZone(identifier: settings.timeZone) ?? $0.timeZone) }
+                let zone = ZoneClock.named(settings.timeZone)
+                store.withLock { $0 = (settings.name, zone) }
             }
         } catch {
             logger.debug("screen: cannot read the store's settings", metadata: ["db.error": "\(error)"])

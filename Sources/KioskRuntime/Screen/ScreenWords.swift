@@ -11,7 +11,7 @@ public enum ScreenLanguage: String, Sendable, CaseIterable, Codable {
 struct ScreenWords: Sendable {
     let language: ScreenLanguage
     /// The store's zone: valid-until is the store's wall-clock time.
-    let timeZone: TimeZone
+    let timeZone: ZoneClock
 
     var welcome: String { pick("환영합니다", "Welcome") }
     var goodbye: String { pick("안녕히 가세요", "Goodbye") }
@@ -38,11 +38,9 @@ struct ScreenWords: Sendable {
     func passNumber(_ number: String) -> String { pick("번호 \(number)", "No. \(number)") }
 
     func validUntil(_ date: Date) -> String {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = timeZone
-        let parts = calendar.dateComponents([.month, .day, .hour, .minute], from: date)
-        let (month, day) = (parts.month ?? 1, parts.day ?? 1)
-        let time = String(format: "%02d:%02d", parts.hour ?? 0, parts.minute ?? 0)
+        let wall = timeZone.wallTime(at: date)
+        let (month, day) = (wall.month, wall.day)
+        let time = String(wall.text(separator: " ", milliseconds: false, zone: "").dropFirst(11).prefix(5))  // "HH:MM"
         let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
         return pick("\(month)월 \(day)일 \(time)까지", "Valid until \(day) \(months[(month - 1) % 12]) \(time)")
     }

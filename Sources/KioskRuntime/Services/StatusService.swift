@@ -1,3 +1,4 @@
+import CafeProtocol
 import Foundation
 import Hummingbird
 import KioskCore
@@ -91,9 +92,7 @@ public final class StatusService: Service, Sendable {
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: metrics.text())))
         }
         router.get("status") { _, _ -> Response in
-            let encoder = JSONEncoder()
-            encoder.dateEncodingStrategy = .iso8601
-            encoder.outputFormatting = [.sortedKeys]
+            let encoder = WireCoding.encoder()
             var headers = HTTPFields()
             headers[.contentType] = "application/json"
             let body = (try? encoder.encode(state.snapshot)) ?? Data("{}".utf8)

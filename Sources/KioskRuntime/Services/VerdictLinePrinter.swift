@@ -19,7 +19,7 @@ public struct VerdictLinePrinter: VerdictSink {
         let outcome = shown.outcome
         let event = outcome.event
         return [
-            shown.at.formatted(.iso8601),
+            CivilTime.rfc3339(shown.at),
             "\(shown.frame)",
             outcome.verdict.logName,
             outcome.decision.token?.passID.uuidString.lowercased() ?? "-",
