@@ -217,6 +217,19 @@ public enum System {
 
     static var isRoot: Bool { geteuid() == 0 }
 
+    /// Makes the process's own zone GMT, before anything reads `TimeZone.current`.
+    ///
+    /// Why: the first `TimeZone.current` (Hummingbird makes one for its HTTP `Date` header, through
+    /// a Gregorian calendar) looks the box's zone up in ICU's zone tables, and ICU's code and data
+    /// then stay resident — 2.7 MB of the daemon's RSS, measured in `docs/PERFORMANCE.md`. Under
+    /// `TZ=GMT` Foundation answers with its built-in fixed zone and never opens ICU. Nothing in the
+    /// daemon wants the box's zone: decisions and screens use the store's (`ZoneClock`), log lines
+    /// are UTC or journald's. Call it first thing, before any service starts a thread that could read the environment.
+    public static func useGMTAsProcessZone() {
+        setenv("TZ", "GMT", 1)
+        tzset()
+    }
+
     /// Sends one datagram to a Unix socket: a path, or `@name` for the abstract namespace
     /// (as `$NOTIFY_SOCKET` names systemd's). Non-blocking: a full socket queue drops the
     /// message (EAGAIN) rather than stalling the caller.

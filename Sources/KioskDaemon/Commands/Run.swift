@@ -116,6 +116,7 @@ extension Kioskd {
         }
 
         func run() async throws {
+            System.useGMTAsProcessZone()
             let configuration: KioskConfiguration
             do { configuration = try resolvedConfiguration() } catch {
                 Output.error("kioskd run: \(error)")
