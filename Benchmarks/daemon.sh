@@ -4,7 +4,7 @@
 #   Benchmarks/daemon.sh [SECONDS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-swift build -c release --static-swift-stdlib --scratch-path .build-static --product kioskd >/dev/null
+scripts/build-static >/dev/null 2>&1
 # One product a command: given two --product flags, SwiftPM builds only the last one.
 swift build -c release --product kioskd >/dev/null
 swift build -c release --product kioskd-bench >/dev/null
