@@ -50,5 +50,20 @@ import Testing
             #expect(try String.fetchOne(db, sql: "SELECT created_at FROM print_job") == "2026-11-25 03:00:00.042")
             #expect(try PrintJobRecord.fetchOne(db)?.createdAt == date)
         }
+        // The text above is also what GRDB's own `DateFormatter` writes, so ask, as GRDB does (through
+        // the conformance, not the type), which strategy it will call: a requirement spelt GRDB 6's
+        // way, or hidden by a default, is never called.
+        func encoding<Record: EncodableRecord>(_: Record.Type) -> DatabaseDateEncodingStrategy {
+            Record.databaseDateEncodingStrategy(for: "created_at")
+        }
+        func decoding<Record: FetchableRecord>(_: Record.Type) -> DatabaseDateDecodingStrategy {
+            Record.databaseDateDecodingStrategy(for: "created_at")
+        }
+        for strategy in [encoding(TicketRecord.self), encoding(OutboxRecord.self), encoding(PrintJobRecord.self)] {
+            guard case .custom = strategy else { Issue.record("a record encodes dates with GRDB's \(strategy)"); continue }
+        }
+        for strategy in [decoding(TicketRecord.self), decoding(OutboxRecord.self), decoding(PrintJobRecord.self)] {
+            guard case .custom = strategy else { Issue.record("a record decodes dates with GRDB's \(strategy)"); continue }
+        }
     }
 }

@@ -6,8 +6,11 @@ import GRDB
 // the schema changes by migration.
 
 /// The synced state of one pass.
-struct TicketRecord: Codable, FetchableRecord, PersistableRecord, StoresDates {
+struct TicketRecord: Codable, FetchableRecord, PersistableRecord {
     static let databaseTableName = "ticket"
+
+    static func databaseDateEncodingStrategy(for column: String) -> DatabaseDateEncodingStrategy { StoredDate.encoding }
+    static func databaseDateDecodingStrategy(for column: String) -> DatabaseDateDecodingStrategy { StoredDate.decoding }
 
     var passID: String
     var storeID: Int64
@@ -68,8 +71,11 @@ struct SigningKeyRecord: Codable, FetchableRecord, PersistableRecord {
 }
 
 /// A decision waiting to be uploaded. `seq` keeps the order decisions were made in.
-struct OutboxRecord: Codable, FetchableRecord, MutablePersistableRecord, StoresDates {
+struct OutboxRecord: Codable, FetchableRecord, MutablePersistableRecord {
     static let databaseTableName = "outbox"
+
+    static func databaseDateEncodingStrategy(for column: String) -> DatabaseDateEncodingStrategy { StoredDate.encoding }
+    static func databaseDateDecodingStrategy(for column: String) -> DatabaseDateDecodingStrategy { StoredDate.decoding }
 
     var seq: Int64?
     var eventID: String
@@ -87,8 +93,11 @@ struct OutboxRecord: Codable, FetchableRecord, MutablePersistableRecord, StoresD
 }
 
 /// A pass to print, from the server.
-struct PrintJobRecord: Codable, FetchableRecord, PersistableRecord, StoresDates {
+struct PrintJobRecord: Codable, FetchableRecord, PersistableRecord {
     static let databaseTableName = "print_job"
+
+    static func databaseDateEncodingStrategy(for column: String) -> DatabaseDateEncodingStrategy { StoredDate.encoding }
+    static func databaseDateDecodingStrategy(for column: String) -> DatabaseDateDecodingStrategy { StoredDate.decoding }
 
     var jobID: String
     var passID: String

@@ -7,8 +7,13 @@ import GRDB
 ///
 /// Written and read by `CivilTime` rather than by GRDB's own `Date` conversion, which goes through
 /// a `DateFormatter` and a `Calendar` — ICU on Linux, about 5 MB resident for the daemon and a slow
-/// formatter on every check-in. Every record with a date column uses these strategies, and raw SQL
-/// binds `StoredDate.text(_:)`, never a `Date`.
+/// formatter on every check-in. Every record with a date column declares these strategies itself, and raw
+/// SQL binds `StoredDate.text(_:)`, never a `Date`.
+///
+/// Itself, in the record's own body: GRDB then calls them. A default in an extension of a protocol
+/// of ours refining GRDB's was never chosen over GRDB's own default — every date went through
+/// `DateFormatter`, found with a breakpoint on ICU in a daemon's first check-in — and
+/// `StoredDateTests` asks through the conformance, as GRDB does.
 enum StoredDate {
     static func text(_ date: Date) -> String { CivilTime.sqlText(date) }
 
@@ -32,12 +37,4 @@ enum StoredDate {
 
     static let encoding = DatabaseDateEncodingStrategy.custom { text($0) }
     static let decoding = DatabaseDateDecodingStrategy.custom { date($0) }
-}
-
-/// A record with date columns: stored by `StoredDate`.
-protocol StoresDates: FetchableRecord, EncodableRecord {}
-
-extension StoresDates {
-    static var databaseDateEncodingStrategy: DatabaseDateEncodingStrategy { StoredDate.encoding }
-    static var databaseDateDecodingStrategy: DatabaseDateDecodingStrategy { StoredDate.decoding }
 }
