@@ -278,7 +278,7 @@ let package = Package(
         .testTarget(
             name: "KioskDaemonTests",
             dependencies: ["KioskCore", "KioskSimulation", "CafeProtocol", "KioskDaemon", "kioskd-bench", "KioskTestSupport", "CafeServerTesting",
-                           .product(name: "Crypto", package: "swift-crypto")],
+                           .product(name: "Crypto", package: "swift-crypto"), .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings),
     ],
     swiftLanguageModes: [.v6],

@@ -3,9 +3,11 @@
 
   - start → READY=1 with a warm cache of 100,000 tickets (a notify socket of ours, as systemd's);
   - SIGTERM → exit while the camera FIFO is silent;
-  - resident memory and CPU while a 1280x720 gray stream arrives at 30 fps, for --seconds.
+  - resident memory and CPU while a 1280x720 gray stream arrives at 30 fps, for --seconds, with a
+    customer holding a pass up every --scan-every seconds (a third of a second of frames of a
+    cached pass's QR code, a real verdict committed each time; 0: an empty doorway only).
 
-Usage: Benchmarks/daemon.py KIOSKD KIOSKD_BENCH [--seconds 20] [--runs 5]
+Usage: Benchmarks/daemon.py KIOSKD KIOSKD_BENCH [--seconds 20] [--runs 5] [--scan-every 2]
 """
 import argparse, os, random, socket, subprocess, sys, tempfile, threading, time
 
@@ -31,6 +33,12 @@ def wait_for(sock, text, timeout=10):
             break
     raise SystemExit(f"no {text} within {timeout} s")
 
+def outbox(kioskd, state):
+    """Events waiting for upload in the cache (`kioskd status`): the daemon's committed check-ins."""
+    status = subprocess.run([kioskd, "status", "--state-dir", state, "--config", "/nonexistent.toml"],
+                            capture_output=True, text=True, check=True).stdout
+    return int(next(line.split()[1] for line in status.splitlines() if line.startswith("outbox")))
+
 def rss_mb(pid):
     with open(f"/proc/{pid}/status") as status:
         for line in status:
@@ -49,6 +57,8 @@ def main():
     parser.add_argument("--tickets", type=int, default=100_000)
     parser.add_argument("--seconds", type=int, default=20)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--scan-every", type=float, default=2.0)
+    parser.add_argument("--smaps", help="write the daemon's /proc/PID/smaps here before stopping it (where the RSS is)")
     args = parser.parse_args()
     work = tempfile.mkdtemp(prefix="kioskd-daemon-bench.")
     state, fifo, notify_path = f"{work}/state", f"{work}/camera.fifo", f"{work}/notify.sock"
@@ -75,14 +85,27 @@ def main():
     # 1280x720 gray frames at 30 fps: an empty doorway with sensor noise.
     random.seed(1)
     frames = [bytes(min(255, max(0, 120 + random.randint(-6, 6))) for _ in range(1280 * 720)) for _ in range(2)]
+    passes = []
+    if args.scan_every > 0:
+        count = int((args.seconds + 3) / args.scan_every) + 1
+        subprocess.run([args.bench, "door-frames", "--count", str(count), "--size", "1280x720", "--out", f"{work}/door.gray"],
+                       check=True, stderr=subprocess.DEVNULL)
+        with open(f"{work}/door.gray", "rb") as door:
+            data = door.read()
+        passes = [data[i:i + 1280 * 720] for i in range(0, len(data), 1280 * 720)]
+    scan_period = int(args.scan_every * 30) if passes else 0
     os.set_blocking(writer, True)
+    outbox_before = outbox(args.kioskd, state)
     process = start(args.kioskd, state, fifo, notify_path)
     wait_for(sock, "READY=1")
     stop = threading.Event()
     def feed():
         period, due, n = 1 / 30, time.monotonic(), 0
         while not stop.is_set():
-            os.write(writer, frames[n % 2]); n += 1
+            # Every scan_period frames, the next pass for 10 frames; the doorway otherwise.
+            scan, held = divmod(n, scan_period) if scan_period else (0, scan_period)
+            frame = passes[scan % len(passes)] if scan_period and held < 10 else frames[n % 2]
+            os.write(writer, frame); n += 1
             due += period
             time.sleep(max(0, due - time.monotonic()))
     thread = threading.Thread(target=feed, daemon=True); thread.start()
@@ -92,9 +115,15 @@ def main():
         time.sleep(1)
         samples.append(rss_mb(process.pid))
     cpu = (cpu_seconds(process.pid) - cpu0) / (time.monotonic() - t0) * 100
+    if args.smaps:
+        with open(f"/proc/{process.pid}/smaps") as smaps, open(args.smaps, "w") as out:
+            out.write(smaps.read())
     stop.set(); thread.join()
     process.terminate(); process.wait(timeout=10)
-    print(f"1280x720 gray at 30 fps for {args.seconds} s, {args.tickets:,} tickets cached: RSS {samples[0]:.1f} MB after 3 s, "
+    scans = ""
+    if scan_period:
+        scans = f", a pass held up every {args.scan_every:g} s ({outbox(args.kioskd, state) - outbox_before} check-ins committed)"
+    print(f"1280x720 gray at 30 fps for {args.seconds} s{scans}, {args.tickets:,} tickets cached: RSS {samples[0]:.1f} MB after 3 s, "
           f"{samples[-1]:.1f} MB at the end, max {max(samples):.1f} MB; CPU {cpu:.0f} % of one core")
     os.close(writer)
     subprocess.run(["rm", "-rf", work])

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The daemon as shipped (static release build, as in the .deb) and, beside it, the dynamic one:
-# start → READY=1 with 100,000 tickets cached, SIGTERM → exit, RSS and CPU at 720p/30.
+# start → READY=1 with 100,000 tickets cached, SIGTERM → exit, RSS and CPU at 720p/30 with a pass
+# held up every 2 s.
 #   Benchmarks/daemon.sh [SECONDS]
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -46,11 +46,10 @@ extension KioskdBench {
             defer { if temporary { try? FileManager.default.removeItem(atPath: directory.path) } }
             let database = try KioskDatabase.open(path: directory.databasePath).database
 
-            // A fixed key, so a reused cache and a new run agree on signatures.
-            let signer = PassSigner(privateKey: try Curve25519.Signing.PrivateKey(rawRepresentation: [UInt8](repeating: 3, count: 32)))
+            let signer = try Self.signer()
             let now = Date()
             var generator = SeededGenerator(seed: 1)
-            let passIDs = (0..<tickets).map { _ in UUID(uuid: Self.uuid(using: &generator)) }
+            let passIDs = Self.passIDs(count: tickets, using: &generator)
             if try database.status().ticketsCached == 0 {
                 let start = ContinuousClock.now
                 let states = passIDs.enumerated().map { index, id in
@@ -91,6 +90,16 @@ extension KioskdBench {
             let summary = verdicts.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
             Output.error(String(format: "%d scans over %d cached tickets: median %.3f ms, p99 %.3f ms, max %.3f ms (%@)",
                                 scans, tickets, times[times.count / 2], times[min(times.count - 1, times.count * 99 / 100)], times.last!, summary))
+        }
+
+        /// A fixed key, so a reused cache, a new run and `door-frames` agree on signatures.
+        static func signer() throws -> PassSigner {
+            PassSigner(privateKey: try Curve25519.Signing.PrivateKey(rawRepresentation: [UInt8](repeating: 3, count: 32)))
+        }
+
+        /// The cache's passes, the same ones every run: the first `count` ids of the seeded sequence.
+        static func passIDs(count: Int, using generator: inout SeededGenerator) -> [UUID] {
+            (0..<count).map { _ in UUID(uuid: uuid(using: &generator)) }
         }
 
         static func uuid(using generator: inout SeededGenerator) -> uuid_t {

@@ -13,6 +13,7 @@ struct KioskdBench: AsyncParsableCommand {
               kioskd-bench checkin --tickets 100000       offline verdicts over a large cache
               kioskd-bench soak --frames 1000000          memory of the door loop over many frames
               kioskd-bench online --state-dir S           online check-ins against a server
+              kioskd-bench door-frames --out F            frames of passes for Benchmarks/daemon.py
             """,
-        subcommands: [Decode.self, CheckIn.self, Online.self, Drain.self, Soak.self, Idle.self, Filters.self])
+        subcommands: [Decode.self, CheckIn.self, Online.self, Drain.self, Soak.self, Idle.self, Filters.self, DoorFrames.self])
 }

@@ -1,6 +1,7 @@
 import CafeProtocol
 import Crypto
 import Foundation
+import GRDB
 import KioskCore
 import KioskTestSupport
 import Testing
@@ -81,6 +82,13 @@ import Testing
         #expect(report["device_token"] == nil, "the secret is never printed")
         let text = try await Kioskd.run(["status", "--state-dir", state])
         #expect(text.stdout.contains("last sync") && !text.stdout.contains("tok-1"))
+        // A damaged last-sync time is shown as such, not as a kiosk that never synced.
+        try await DatabaseQueue(path: StateDirectory(path: state).databasePath).write { db in
+            try db.execute(sql: "UPDATE setting SET value = 'yesterday-ish' WHERE name = 'sync.last_success_at'")
+        }
+        let damaged = try await Kioskd.run(["status", "--state-dir", state])
+        #expect(damaged.stdout.contains("last sync   unreadable in the cache (\"yesterday-ish\")"), "\(damaged.stdout)")
+        #expect(!damaged.stdout.contains("never"))
 
         let allowed = try await Kioskd.run(["check", "--state-dir", state, try token(signer: signer, passID: passID)])
         #expect(allowed.status == 0, "\(allowed.stderr)")

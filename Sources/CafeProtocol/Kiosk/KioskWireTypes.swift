@@ -104,6 +104,10 @@ public struct StoreSettings: Codable, Equatable, Sendable {
     /// Twelve hours: a long day of study, and no absurd bill the next morning.
     public static let defaultMaxVisitMinutes = 12 * 60
 
+    /// The zone of a store whose settings have not been synced yet (a new box, a cache without
+    /// them): the country this system is made for.
+    public static let defaultTimeZone = "Asia/Seoul"
+
     public init(storeID: UInt32, name: String, timeZone: String, closedHours: LocalTimeRange?, seats: Int, maxVisitMinutes: Int? = nil) {
         self.storeID = storeID
         self.name = name

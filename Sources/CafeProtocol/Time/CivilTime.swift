@@ -137,7 +137,7 @@ extension CivilTime {
     /// digits, `Z` or `±HH:MM`). With `zoneRequired` false a missing zone means UTC and the time of
     /// day may stop after the minutes — SQLite's stored forms. Nil for anything else, never a guess.
     public static func parse(_ text: String, zoneRequired: Bool = true) -> Date? {
-        var reader = DigitReader(Array(text.utf8))
+        var reader = ASCIIScanner(text)
         guard let year = reader.number(4), reader.take("-"), let month = reader.number(2), reader.take("-"),
               let day = reader.number(2) else { return nil }
         guard reader.take("T") || reader.take("t") || reader.take(" ") else { return nil }
@@ -170,53 +170,5 @@ extension CivilTime {
                                     millisecond: nanoseconds / 1_000_000).date(offset: offset) else { return nil }
         let finer = nanoseconds % 1_000_000
         return finer == 0 ? whole : whole.addingTimeInterval(Double(finer) / 1_000_000_000)
-    }
-}
-
-/// A cursor over ASCII digits and punctuation.
-private struct DigitReader {
-    let bytes: [UInt8]
-    var index = 0
-
-    init(_ bytes: [UInt8]) { self.bytes = bytes }
-
-    var atEnd: Bool { index == bytes.count }
-
-    mutating func take(_ character: Unicode.Scalar) -> Bool {
-        guard index < bytes.count, bytes[index] == UInt8(ascii: character) else { return false }
-        index += 1
-        return true
-    }
-
-    mutating func sign() -> Int? {
-        if take("+") { return 1 }
-        if take("-") { return -1 }
-        return nil
-    }
-
-    /// Exactly `width` digits.
-    mutating func number(_ width: Int) -> Int? {
-        guard index + width <= bytes.count else { return nil }
-        var value = 0
-        for byte in bytes[index..<index + width] {
-            guard (0x30...0x39).contains(byte) else { return nil }
-            value = value * 10 + Int(byte - 0x30)
-        }
-        index += width
-        return value
-    }
-
-    /// One or more digits after a decimal point, as the nanoseconds they spell (digits past the
-    /// ninth are read and dropped).
-    mutating func nanoseconds() -> Int? {
-        var value = 0
-        let start = index
-        while index < bytes.count, (0x30...0x39).contains(bytes[index]) {
-            if index - start < 9 { value = value * 10 + Int(bytes[index] - 0x30) }
-            index += 1
-        }
-        guard index > start else { return nil }
-        for _ in min(index - start, 9)..<9 { value *= 10 }
-        return value
     }
 }

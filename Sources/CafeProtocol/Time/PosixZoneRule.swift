@@ -46,7 +46,7 @@ struct PosixZoneRule: Equatable, Sendable {
 
 extension PosixZoneRule {
     init?(_ text: String) {
-        var scanner = RuleScanner(Array(text.utf8))
+        var scanner = ASCIIScanner(text)
         guard scanner.name(), let standard = scanner.offset().map({ -$0 }) else { return nil }
         if scanner.atEnd {
             self.init(standardOffset: standard, daylight: nil)
@@ -60,52 +60,37 @@ extension PosixZoneRule {
     }
 }
 
-private struct RuleScanner {
-    let bytes: [UInt8]
-    var index = 0
-
-    init(_ bytes: [UInt8]) { self.bytes = bytes }
-
-    var atEnd: Bool { index == bytes.count }
-
-    mutating func take(_ character: Unicode.Scalar) -> Bool {
-        guard index < bytes.count, bytes[index] == UInt8(ascii: character) else { return false }
-        index += 1
-        return true
-    }
-
+/// The parts of a POSIX rule (`TZ` syntax, version 3 of TZif's footer).
+private extension ASCIIScanner {
     /// A zone abbreviation: three or more letters, or anything in angle brackets ("<+09>").
     mutating func name() -> Bool {
         if take("<") {
-            guard let close = bytes[index...].firstIndex(of: UInt8(ascii: ">")), close > index else { return false }
-            index = close + 1
-            return true
+            let start = index
+            return skip(past: ">") && index - 1 > start
         }
-        let start = index
-        while index < bytes.count, (0x41...0x5A).contains(bytes[index]) || (0x61...0x7A).contains(bytes[index]) { index += 1 }
-        return index - start >= 3
+        return letters() >= 3
     }
 
     /// `[+-]hh[:mm[:ss]]` as seconds (POSIX's sign: positive is west of Greenwich); nil when absent.
     mutating func offset() -> Int? {
         let start = index
-        let sign = take("-") ? -1 : (take("+") ? 1 : 1)
+        let direction = sign() ?? 1
         guard let seconds = clock(maxHours: 24) else {
             index = start
             return nil
         }
-        return sign * seconds
+        return direction * seconds
     }
 
     /// `hh[:mm[:ss]]`.
     mutating func clock(maxHours: Int) -> Int? {
-        guard let hours = digits(), hours <= maxHours else { return nil }
+        guard let hours = digits(upTo: 3), hours <= maxHours else { return nil }
         var seconds = hours * 3_600
         if take(":") {
-            guard let minutes = digits(), minutes < 60 else { return nil }
+            guard let minutes = digits(upTo: 3), minutes < 60 else { return nil }
             seconds += minutes * 60
             if take(":") {
-                guard let rest = digits(), rest < 60 else { return nil }
+                guard let rest = digits(upTo: 3), rest < 60 else { return nil }
                 seconds += rest
             }
         }
@@ -114,25 +99,15 @@ private struct RuleScanner {
 
     /// `Mm.w.d[/time]`, time 02:00 by default and ±167 h at most (version 3).
     mutating func dayRule() -> PosixZoneRule.DayRule? {
-        guard take("M"), let month = digits(), (1...12).contains(month), take("."),
-              let week = digits(), (1...5).contains(week), take("."),
-              let weekday = digits(), (0...6).contains(weekday) else { return nil }
+        guard take("M"), let month = digits(upTo: 3), (1...12).contains(month), take("."),
+              let week = digits(upTo: 3), (1...5).contains(week), take("."),
+              let weekday = digits(upTo: 3), (0...6).contains(weekday) else { return nil }
         var time = 7_200
         if take("/") {
-            let sign = take("-") ? -1 : (take("+") ? 1 : 1)
+            let direction = sign() ?? 1
             guard let value = clock(maxHours: 167) else { return nil }
-            time = sign * value
+            time = direction * value
         }
         return PosixZoneRule.DayRule(month: month, week: week, weekday: weekday, time: time)
-    }
-
-    private mutating func digits() -> Int? {
-        let start = index
-        var value = 0
-        while index < bytes.count, (0x30...0x39).contains(bytes[index]), index - start < 3 {
-            value = value * 10 + Int(bytes[index] - 0x30)
-            index += 1
-        }
-        return index > start ? value : nil
     }
 }

@@ -42,7 +42,7 @@ public struct PrintQueue: Sendable {
         guard !jobs.isEmpty else { return report }
         let settings = try database.storeSettings()
         let storeName = settings?.name ?? ""
-        let timeZone = ZoneClock.named(settings?.timeZone ?? "Asia/Seoul")
+        let timeZone = ZoneClock.named(settings?.timeZone ?? StoreSettings.defaultTimeZone)
         for job in jobs {
             // A pass refunded (or revoked) since it was sold is not printed: nobody should walk
             // away with a receipt the door refuses.

@@ -320,6 +320,16 @@ public struct KioskDatabase: Sendable {
         }
     }
 
+    /// The last sync's time as stored, when it is there but is not a time (a damaged or
+    /// hand-edited cache): `kioskd status` says so instead of "never". The next page applied
+    /// writes it again.
+    public func unreadableLastSync() throws -> String? {
+        try writer.read { db in
+            try SettingRecord.fetchOne(db, key: SettingRecord.Names.lastSyncAt)
+                .flatMap { WireCoding.parseTimestamp($0.value) == nil ? $0.value : nil }
+        }
+    }
+
     /// Where the next pull starts; nil before the first sync (or after a reset).
     public func syncCursor() throws -> String? {
         try writer.read { db in try SettingRecord.fetchOne(db, key: SettingRecord.Names.syncCursor)?.value }

@@ -34,6 +34,8 @@ extension Kioskd {
             var storeID: UInt32?
             var storeName: String?
             var lastSyncAt: Date?
+            /// The stored last sync time when it cannot be read (then `lastSyncAt` is nil).
+            var lastSyncUnreadable: String?
             var ticketsCached: Int
             var outboxPending: Int
             var oldestPendingAt: Date?
@@ -45,7 +47,7 @@ extension Kioskd {
 
             enum CodingKeys: String, CodingKey {
                 case stateDirectory = "state_directory", enrolled, deviceName = "device_name", deviceID = "device_id"
-                case server, storeID = "store_id", storeName = "store_name", lastSyncAt = "last_sync_at"
+                case server, storeID = "store_id", storeName = "store_name", lastSyncAt = "last_sync_at", lastSyncUnreadable = "last_sync_unreadable"
                 case ticketsCached = "tickets_cached", outboxPending = "outbox_pending", oldestPendingAt = "oldest_pending_at"
                 case keys, cursor, printJobsWaiting = "print_jobs_waiting", daemon
             }
@@ -60,7 +62,7 @@ extension Kioskd {
             let report = Report(
                 stateDirectory: directory.path, enrolled: device != nil, deviceName: device?.deviceName, deviceID: device?.deviceID,
                 server: device?.serverURL, storeID: settings?.storeID ?? device?.storeID, storeName: settings?.name ?? device?.storeName,
-                lastSyncAt: try database.lastSyncAt(), ticketsCached: status.ticketsCached, outboxPending: status.outboxPending,
+                lastSyncAt: try database.lastSyncAt(), lastSyncUnreadable: try database.unreadableLastSync(), ticketsCached: status.ticketsCached, outboxPending: status.outboxPending,
                 oldestPendingAt: status.oldestPendingAt, keys: status.keys.map(\.description), cursor: status.cursor,
                 printJobsWaiting: status.printJobsWaiting, daemon: await Self.liveState(config: config))
             if json {
@@ -84,6 +86,8 @@ extension Kioskd {
             }
             if let last = report.lastSyncAt {
                 row("last sync", "\(CivilTime.rfc3339(last, milliseconds: false)) (\(describeAge(since: last)))")
+            } else if let stored = report.lastSyncUnreadable {
+                row("last sync", "unreadable in the cache (\"\(stored.prefix(40))\"): the next sync writes it again")
             } else {
                 row("last sync", "never: the kiosk cannot decide until it has synced")
             }

@@ -37,7 +37,7 @@ public final class ScreenService: Service, Sendable {
     let logger: Logger
     let broadcaster = ScreenBroadcaster()
     /// The store as last read from the cache: its name and zone for the words.
-    private let store = Mutex<(name: String, timeZone: ZoneClock)>(("", ZoneClock.named("Asia/Seoul")))
+    private let store = Mutex<(name: String, timeZone: ZoneClock)>(("", ZoneClock.named(StoreSettings.defaultTimeZone)))
     /// The counter sale on screen and its drawing, kept so the QR is drawn once, not every refresh.
     private let saleShown = Mutex<(jobID: UUID, sale: ScreenState.Sale)?>(nil)
     /// Where the server listens once bound (port 0 picks one), for tests and the log.

@@ -48,7 +48,7 @@ struct Admin: AsyncParsableCommand {
         @OptionGroup var options: ServerOptions
         @Option(help: "The store number printed in every pass (1 or more).") var id: UInt32
         @Option(help: "The store's name.") var name: String
-        @Option(help: "IANA time zone of the store.") var timeZone = "Asia/Seoul"
+        @Option(help: "IANA time zone of the store.") var timeZone = StoreSettings.defaultTimeZone
         @Option(help: ArgumentHelp("Hours with no entry, local time, as HH:MM-HH:MM (e.g. 02:00-05:00).", valueName: "range")) var closed: String?
         @Option(help: "Number of seats.") var seats = 50
         @Option(help: "Login of the owner who manages it.") var owner: String?

@@ -1,0 +1,71 @@
+import ArgumentParser
+import CafeProtocol
+import Foundation
+import KioskCLI
+import KioskCore
+import KioskSimulation
+
+extension KioskdBench {
+    /// Frames of customers at the door, for the daemon's memory benchmark: a running daemon that
+    /// never scans leaves the verdict path's pages (the check-in, the outbox, the screen) out of
+    /// what it measures.
+    struct DoorFrames: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "door-frames",
+            abstract: "Write raw gray frames of passes held up to the camera, for Benchmarks/daemon.py.",
+            discussion: """
+                Each frame shows one pass's QR code, a different cached pass per frame, signed \
+                with the fixed key `checkin` fills its caches with: fed to `kioskd run --raw gray` \
+                over a cache made by `kioskd-bench checkin`, every frame is a real verdict \
+                (entries of period passes), committed to the outbox. The frames are written one \
+                after the other to --out, width × height bytes each.
+
+                Example:
+                  kioskd-bench door-frames --count 20 --size 1280x720 --out /tmp/door.gray
+                """)
+
+        @Option(help: "Frames to write, one pass each.")
+        var count = 20
+
+        @Option(help: "Frame size, WIDTHxHEIGHT.")
+        var size = "1280x720"
+
+        @Option(help: "The file to write.")
+        var out: String
+
+        func validate() throws {
+            guard count > 0, count <= 1_000 else { throw ValidationError("--count must be 1 to 1000") }
+            guard parsedSize != nil else { throw ValidationError("--size must be WIDTHxHEIGHT, at least 320x240, e.g. 1280x720") }
+        }
+
+        private var parsedSize: (width: Int, height: Int)? {
+            let parts = size.split(separator: "x").compactMap { Int($0) }
+            guard parts.count == 2, parts[0] >= 320, parts[1] >= 240 else { return nil }
+            return (parts[0], parts[1])
+        }
+
+        func run() throws {
+            guard let (width, height) = parsedSize else { throw ValidationError("bad --size") }
+            let signer = try CheckIn.signer()
+            var generator = SeededGenerator(seed: 1)
+            // Period passes only, none refunded: `checkin` makes every fourth pass a time pass and
+            // every 97th refunded.
+            let passIDs = CheckIn.passIDs(count: count * 5, using: &generator).enumerated()
+                .filter { $0.offset % 4 != 0 && $0.offset % 97 != 0 }.map(\.element).prefix(count)
+            let now = Date()
+            var bytes = [UInt8]()
+            bytes.reserveCapacity(width * height * count)
+            for (index, passID) in passIDs.enumerated() {
+                let token = try signer.signText(PassToken(keyID: signer.keyID, passID: passID, storeID: 1, kind: .period,
+                                                          validFrom: now.addingTimeInterval(-86_400),
+                                                          validUntil: now.addingTimeInterval(86_400 * 14), issuedAt: now))
+                let code = SyntheticScene.PlacedCode(matrix: try QRMatrix(text: token),
+                                                     centreX: Double(width) / 2, centreY: Double(height) / 2,
+                                                     moduleSize: Double(min(width, height)) / 80)
+                bytes += SyntheticScene(width: width, height: height, codes: [code], seed: UInt64(index + 1)).render().pixels
+            }
+            try Data(bytes).write(to: URL(fileURLWithPath: out))
+            Output.error("wrote \(passIDs.count) frames of \(width)x\(height) to \(out)")
+        }
+    }
+}
