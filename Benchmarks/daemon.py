@@ -103,8 +103,10 @@ def main():
         period, due, n = 1 / 30, time.monotonic(), 0
         while not stop.is_set():
             # Every scan_period frames, the next pass for 10 frames; the doorway otherwise.
-            scan, held = divmod(n, scan_period) if scan_period else (0, scan_period)
-            frame = passes[scan % len(passes)] if scan_period and held < 10 else frames[n % 2]
+            if scan_period and n % scan_period < 10:
+                frame = passes[n // scan_period % len(passes)]
+            else:
+                frame = frames[n % 2]
             os.write(writer, frame); n += 1
             due += period
             time.sleep(max(0, due - time.monotonic()))

@@ -3,6 +3,7 @@ import CafeProtocol
 import Foundation
 import KioskCLI
 import KioskCore
+import KioskRuntime
 import KioskSimulation
 
 extension KioskdBench {
@@ -35,17 +36,20 @@ extension KioskdBench {
 
         func validate() throws {
             guard count > 0, count <= 1_000 else { throw ValidationError("--count must be 1 to 1000") }
-            guard parsedSize != nil else { throw ValidationError("--size must be WIDTHxHEIGHT, at least 320x240, e.g. 1280x720") }
+            guard let size = parsedSize else { throw ValidationError("--size must be WIDTHxHEIGHT, at least 320x240, e.g. 1280x720") }
+            guard size.width * size.height * count <= 1 << 30 else {
+                throw ValidationError("\(count) frames of \(size) would be over 1 GiB: fewer frames or a smaller --size")
+            }
         }
 
-        private var parsedSize: (width: Int, height: Int)? {
-            let parts = size.split(separator: "x").compactMap { Int($0) }
-            guard parts.count == 2, parts[0] >= 320, parts[1] >= 240 else { return nil }
-            return (parts[0], parts[1])
+        /// The daemon's own reading of a size (`camera.size`), at least 320x240 for a readable code.
+        private var parsedSize: KioskConfiguration.FrameSize? {
+            KioskConfiguration.FrameSize(parsing: size).flatMap { $0.width >= 320 && $0.height >= 240 ? $0 : nil }
         }
 
         func run() throws {
-            guard let (width, height) = parsedSize else { throw ValidationError("bad --size") }
+            guard let size = parsedSize else { throw ValidationError("bad --size") }
+            let (width, height) = (size.width, size.height)
             let signer = try CheckIn.signer()
             var generator = SeededGenerator(seed: 1)
             // Period passes only, none refunded: `checkin` makes every fourth pass a time pass and
@@ -64,7 +68,11 @@ extension KioskdBench {
                                                      moduleSize: Double(min(width, height)) / 80)
                 bytes += SyntheticScene(width: width, height: height, codes: [code], seed: UInt64(index + 1)).render().pixels
             }
-            try Data(bytes).write(to: URL(fileURLWithPath: out))
+            do {
+                try Data(bytes).write(to: URL(fileURLWithPath: out))
+            } catch {
+                throw ValidationError("cannot write \(out): \((error as NSError).localizedDescription)")
+            }
             Output.error("wrote \(passIDs.count) frames of \(width)x\(height) to \(out)")
         }
     }
