@@ -55,7 +55,7 @@ extension KioskdBench {
 
         private func runLoad(device: DeviceCredentials, texts: [String], total: Int, interval: Duration) async throws {
             let clients = (0..<connections).map { _ in
-                CentralClient(baseURL: device.serverURL, deviceToken: device.deviceToken, transport: CurlTransport())
+                CentralClient(baseURL: device.serverURL, deviceToken: device.deviceToken, transport: device.transport())
             }
             let free = AsyncStream<Int>.makeStream()
             for index in clients.indices { free.continuation.yield(index) }
@@ -115,7 +115,7 @@ extension KioskdBench {
                     }
                 }
             }
-            let syncClient = CentralClient(baseURL: device.serverURL, deviceToken: device.deviceToken, transport: CurlTransport())
+            let syncClient = CentralClient(baseURL: device.serverURL, deviceToken: device.deviceToken, transport: device.transport())
             let syncTask = Task(executorPreference: syncExecutor) { [duringFullSync] () -> (rounds: Int, tickets: Int) in
                 guard duringFullSync else { return (0, 0) }
                 var rounds = 0, tickets = 0
@@ -143,7 +143,7 @@ extension KioskdBench {
 
         private static func scanAtTheDoor(database: KioskDatabase, device: DeviceCredentials, texts: [String], total: Int,
                                           interval: Duration, deadlineMs: Int) async throws -> ([Duration], Int) {
-            let client = CentralClient(baseURL: device.serverURL, deviceToken: device.deviceToken, transport: CurlTransport())
+            let client = CentralClient(baseURL: device.serverURL, deviceToken: device.deviceToken, transport: device.transport())
             let engine = CheckInEngine(store: DatabaseCheckInStore(database: database), repeatWindow: 0)
             // A breaker that never opens: every scan pays the online attempt (the worst case).
             let service = CheckInService(engine: engine, client: client, deadline: .milliseconds(deadlineMs),
@@ -195,7 +195,7 @@ extension KioskdBench {
             let engine = CheckInEngine(store: DatabaseCheckInStore(database: database), repeatWindow: 0)
             for index in 0..<scans { _ = try engine.scan(texts[index % texts.count]) }
             let queued = try database.status().outboxPending
-            let client = CentralClient(baseURL: device.serverURL, deviceToken: device.deviceToken, transport: CurlTransport())
+            let client = CentralClient(baseURL: device.serverURL, deviceToken: device.deviceToken, transport: device.transport())
             let clock = ContinuousClock()
             let start = clock.now
             let report = try await SyncEngine(database: database, client: client).runOnce()

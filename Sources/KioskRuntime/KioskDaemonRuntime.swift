@@ -69,8 +69,8 @@ public struct KioskDaemonRuntime: Sendable {
         let serverURL = configuration.serverURL ?? device?.serverURL
         // Two connections: a transport serves one request at a time, and a check-in must never
         // queue behind a sync upload that is waiting on a slow server.
-        let doorClient = device.flatMap { device in serverURL.map { CentralClient(baseURL: $0, deviceToken: device.deviceToken, transport: CurlTransport()) } }
-        let syncClient = device.flatMap { device in serverURL.map { CentralClient(baseURL: $0, deviceToken: device.deviceToken, transport: CurlTransport()) } }
+        let doorClient = device.flatMap { device in serverURL.map { CentralClient(baseURL: $0, deviceToken: device.deviceToken, transport: device.transport()) } }
+        let syncClient = device.flatMap { device in serverURL.map { CentralClient(baseURL: $0, deviceToken: device.deviceToken, transport: device.transport()) } }
         state.update { $0.enrolled = doorClient != nil }
         let deadline = LiveSetting(configuration.deadline)
         let syncInterval = LiveSetting(configuration.syncInterval)

@@ -11,9 +11,12 @@ public struct DeviceCredentials: Codable, Equatable, Sendable {
     public var storeID: UInt32
     public var storeName: String
     public var enrolledAt: Date
+    /// The only CA the kiosk trusts for its server (`kioskd enroll --ca-file`, copied into the state
+    /// directory); nil: the system's trust store.
+    public var caFile: String?
 
     public init(serverURL: String, deviceID: UUID, deviceToken: String, deviceName: String,
-                storeID: UInt32, storeName: String, enrolledAt: Date) {
+                storeID: UInt32, storeName: String, enrolledAt: Date, caFile: String? = nil) {
         self.serverURL = serverURL
         self.deviceID = deviceID
         self.deviceToken = deviceToken
@@ -21,11 +24,17 @@ public struct DeviceCredentials: Codable, Equatable, Sendable {
         self.storeID = storeID
         self.storeName = storeName
         self.enrolledAt = enrolledAt
+        self.caFile = caFile
     }
+
+    /// The transport every command and service reaches the server with: pinned to the enrolled CA
+    /// when there is one (a sync that trusted the system's store instead would fail against a
+    /// private CA, and the door would stay offline for good).
+    public func transport() -> CurlTransport { CurlTransport(caFile: caFile) }
 
     enum CodingKeys: String, CodingKey {
         case serverURL = "server_url", deviceID = "device_id", deviceToken = "device_token", deviceName = "device_name"
-        case storeID = "store_id", storeName = "store_name", enrolledAt = "enrolled_at"
+        case storeID = "store_id", storeName = "store_name", enrolledAt = "enrolled_at", caFile = "ca_file"
     }
 }
 
@@ -49,6 +58,8 @@ public struct StateDirectory: Sendable {
 
     public var databasePath: String { path + "/kiosk.sqlite" }
     public var devicePath: String { path + "/device.json" }
+    /// The pinned CA's copy: the service reads it from here, whatever becomes of the admin's file.
+    public var pinnedCAPath: String { path + "/server-ca.pem" }
 
     /// Creates the directory (0700) if needed.
     public func prepare() throws {
@@ -76,6 +87,39 @@ public struct StateDirectory: Sendable {
         return try WireCoding.decoder().decode(DeviceCredentials.self, from: data)
     }
 
+    /// The CA file an admin pins, read and checked before anything is enrolled: PEM certificates.
+    public static func readCA(from source: String) throws(PinnedCAError) -> Data {
+        let data: Data
+        do { data = try Data(contentsOf: URL(fileURLWithPath: source)) } catch {
+            throw .unreadable(source, (error as NSError).localizedDescription)
+        }
+        guard String(decoding: data, as: UTF8.self).contains("-----BEGIN CERTIFICATE-----") else { throw .notPEM(source) }
+        return data
+    }
+
+    /// Keeps the pinned CA in the directory, atomically and readable by the service; returns the
+    /// copy's path.
+    public func savePinnedCA(_ data: Data) throws(PinnedCAError) -> String {
+        do {
+            try prepare()
+            let temporary = pinnedCAPath + ".tmp"
+            try data.write(to: URL(fileURLWithPath: temporary))
+            try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: temporary)
+            if rename(temporary, pinnedCAPath) != 0 {
+                throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: pinnedCAPath])
+            }
+            try handOverToOwner()
+        } catch {
+            throw .unwritable(pinnedCAPath, (error as NSError).localizedDescription)
+        }
+        return pinnedCAPath
+    }
+
+    /// Forgets a pinned CA (enrolled again without one).
+    public func removePinnedCA() {
+        try? FileManager.default.removeItem(atPath: pinnedCAPath)
+    }
+
     /// Writes the credentials atomically (temporary file, fsync, rename) with mode 0600.
     public func saveDevice(_ credentials: DeviceCredentials) throws {
         try prepare()
@@ -93,5 +137,20 @@ public struct StateDirectory: Sendable {
             throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: devicePath])
         }
         try handOverToOwner()
+    }
+}
+
+/// Why a CA file cannot be pinned, said with its path.
+public enum PinnedCAError: Error, CustomStringConvertible, Sendable {
+    case unreadable(String, String)
+    case notPEM(String)
+    case unwritable(String, String)
+
+    public var description: String {
+        switch self {
+        case .unreadable(let path, let reason): "cannot read the CA file \(path): \(reason)"
+        case .notPEM(let path): "\(path) holds no PEM certificate (-----BEGIN CERTIFICATE-----)"
+        case .unwritable(let path, let reason): "cannot write the pinned CA to \(path): \(reason)"
+        }
     }
 }

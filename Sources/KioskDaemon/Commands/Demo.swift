@@ -321,7 +321,7 @@ extension Kioskd {
                 segments[segments.count - 1].customers.append((fields[0], token, style, 0))
             }
             let clock = DemoClock(Date())
-            let client = CentralClient(baseURL: device.serverURL, deviceToken: device.deviceToken, transport: CurlTransport())
+            let client = CentralClient(baseURL: device.serverURL, deviceToken: device.deviceToken, transport: device.transport())
             // Customers follow each other within a second here, not hours apart: each scripted
             // customer is a new scan. The debouncer still merges the frames of one showing (the
             // empty frames between customers end a showing).

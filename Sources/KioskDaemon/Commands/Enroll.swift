@@ -28,7 +28,7 @@ extension Kioskd {
         @Option(help: "This kiosk's name, as the owner will see it.")
         var name = "entrance"
 
-        @Option(help: "Trust only this CA certificate file for the server (pinning).")
+        @Option(help: ArgumentHelp("Trust only this CA certificate (PEM) for the server: pinning, or a private CA. Copied into the state directory; every later sync and the service use it.", valueName: "file"))
         var caFile: String?
 
         func validate() throws {
@@ -39,6 +39,11 @@ extension Kioskd {
         }
 
         func run() async throws {
+            let ca: Data?
+            do { ca = try caFile.map { path throws(PinnedCAError) in try StateDirectory.readCA(from: path) } } catch {
+                Output.error("kioskd enroll: \(error)")
+                throw ExitCode(1)
+            }
             let client = CentralClient(baseURL: server, deviceToken: nil, transport: CurlTransport(caFile: caFile))
             let response: EnrollResponse
             do {
@@ -51,17 +56,27 @@ extension Kioskd {
                 Output.error("kioskd enroll: \(error)")
                 throw ExitCode(1)
             }
+            // Enrolled: the CA copy before the credentials that name it (a failed attempt leaves an
+            // earlier enrolment's pinned CA as it was).
+            let pinned: String?
+            do {
+                pinned = try ca.map { data throws(PinnedCAError) in try state.directory.savePinnedCA(data) }
+            } catch {
+                Output.error("kioskd enroll: enrolled, but \(error)")
+                throw ExitCode(1)
+            }
             let credentials = DeviceCredentials(serverURL: server, deviceID: response.deviceID, deviceToken: response.deviceToken,
                                                 deviceName: name, storeID: response.store.storeID, storeName: response.store.name,
-                                                enrolledAt: response.serverTime)
+                                                enrolledAt: response.serverTime, caFile: pinned)
             do { try state.directory.saveDevice(credentials) } catch {
                 Output.error("kioskd enroll: enrolled, but cannot store the credentials in \(state.directory.devicePath): \(error)")
                 throw ExitCode(1)
             }
+            if pinned == nil { state.directory.removePinnedCA() }
             Output.line("enrolled as '\(name)' (device \(response.deviceID.uuidString.lowercased())) for store #\(response.store.storeID) \(response.store.name)")
             let database = try state.openDatabase()
             let engine = SyncEngine(database: database, client: CentralClient(baseURL: server, deviceToken: response.deviceToken,
-                                                                               transport: CurlTransport(caFile: caFile)))
+                                                                               transport: credentials.transport()))
             do {
                 let report = try await engine.runOnce(full: true)
                 Output.line("first sync: \(report.pulledTickets) tickets in \(report.pages) page(s), \(report.duration.milliseconds) ms")

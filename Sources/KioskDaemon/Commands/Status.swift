@@ -31,6 +31,8 @@ extension Kioskd {
             var deviceName: String?
             var deviceID: UUID?
             var server: String?
+            /// The only CA trusted for the server (`enroll --ca-file`), nil: the system's store.
+            var serverCA: String?
             var storeID: UInt32?
             var storeName: String?
             var lastSyncAt: Date?
@@ -47,7 +49,7 @@ extension Kioskd {
 
             enum CodingKeys: String, CodingKey {
                 case stateDirectory = "state_directory", enrolled, deviceName = "device_name", deviceID = "device_id"
-                case server, storeID = "store_id", storeName = "store_name", lastSyncAt = "last_sync_at", lastSyncUnreadable = "last_sync_unreadable"
+                case server, serverCA = "server_ca", storeID = "store_id", storeName = "store_name", lastSyncAt = "last_sync_at", lastSyncUnreadable = "last_sync_unreadable"
                 case ticketsCached = "tickets_cached", outboxPending = "outbox_pending", oldestPendingAt = "oldest_pending_at"
                 case keys, cursor, printJobsWaiting = "print_jobs_waiting", daemon
             }
@@ -61,7 +63,7 @@ extension Kioskd {
             let settings = try database.storeSettings()
             let report = Report(
                 stateDirectory: directory.path, enrolled: device != nil, deviceName: device?.deviceName, deviceID: device?.deviceID,
-                server: device?.serverURL, storeID: settings?.storeID ?? device?.storeID, storeName: settings?.name ?? device?.storeName,
+                server: device?.serverURL, serverCA: device?.caFile, storeID: settings?.storeID ?? device?.storeID, storeName: settings?.name ?? device?.storeName,
                 lastSyncAt: try database.lastSyncAt(), lastSyncUnreadable: try database.unreadableLastSync(), ticketsCached: status.ticketsCached, outboxPending: status.outboxPending,
                 oldestPendingAt: status.oldestPendingAt, keys: status.keys.map(\.description), cursor: status.cursor,
                 printJobsWaiting: status.printJobsWaiting, daemon: await Self.liveState(config: config))
@@ -73,7 +75,7 @@ extension Kioskd {
             row("state", directory.path)
             if let device {
                 row("device", "\(device.deviceName) (\(device.deviceID.uuidString.lowercased()))")
-                row("server", device.serverURL)
+                row("server", device.serverURL + (device.caFile.map { " (trusting only the CA in \($0))" } ?? ""))
             } else {
                 row("device", "not enrolled: run 'kioskd enroll --server URL --code CODE'")
             }

@@ -23,7 +23,7 @@ extension Kioskd {
         func run() async throws {
             let device = try state.requireDevice()
             let database = try state.openDatabase()
-            let client = CentralClient(baseURL: device.serverURL, deviceToken: device.deviceToken, transport: CurlTransport())
+            let client = CentralClient(baseURL: device.serverURL, deviceToken: device.deviceToken, transport: device.transport())
             do {
                 let report = try await SyncEngine(database: database, client: client).runOnce(full: full)
                 Output.line("pushed \(report.pushed) event(s)" + (report.duplicates > 0 ? " (+\(report.duplicates) the server already had)" : ""))
