@@ -19,10 +19,14 @@ extension KioskdBench {
                 with the fixed key `checkin` fills its caches with: fed to `kioskd run --raw gray` \
                 over a cache made by `kioskd-bench checkin`, every frame is a real verdict \
                 (entries of period passes), committed to the outbox. The frames are written one \
-                after the other to --out, width × height bytes each.
+                after the other to --out, width × height bytes each. With --tokens, the frames \
+                show passes a server issued instead (`cafe-server bench seed` prints them, one a \
+                line; its period passes are taken): for a daemon enrolled with that server, whose \
+                verdicts are then online.
 
                 Example:
                   kioskd-bench door-frames --count 20 --size 1280x720 --out /tmp/door.gray
+                  kioskd-bench door-frames --count 20 --tokens /tmp/tokens --out /tmp/door.gray
                 """)
 
         @Option(help: "Frames to write, one pass each.")
@@ -33,6 +37,9 @@ extension KioskdBench {
 
         @Option(help: "The file to write.")
         var out: String
+
+        @Option(help: ArgumentHelp("Show these passes (one token a line, as `cafe-server bench seed` prints them) instead of the checkin cache's.", valueName: "file"))
+        var tokens: String?
 
         func validate() throws {
             guard count > 0, count <= 1_000 else { throw ValidationError("--count must be 1 to 1000") }
@@ -50,19 +57,13 @@ extension KioskdBench {
         func run() throws {
             guard let size = parsedSize else { throw ValidationError("bad --size") }
             let (width, height) = (size.width, size.height)
-            let signer = try CheckIn.signer()
-            var generator = SeededGenerator(seed: 1)
-            // Period passes only, none refunded: `checkin` makes every fourth pass a time pass and
-            // every 97th refunded.
-            let passIDs = CheckIn.passIDs(count: count * 5, using: &generator).enumerated()
-                .filter { $0.offset % 4 != 0 && $0.offset % 97 != 0 }.map(\.element).prefix(count)
-            let now = Date()
+            let shown = try tokens.map(Self.periodPasses(in:)) ?? Self.cachedPasses()
+            guard shown.count >= count else {
+                throw ValidationError("\(tokens ?? "the cache") has \(shown.count) period passes; --count \(count) needs as many")
+            }
             var bytes = [UInt8]()
             bytes.reserveCapacity(width * height * count)
-            for (index, passID) in passIDs.enumerated() {
-                let token = try signer.signText(PassToken(keyID: signer.keyID, passID: passID, storeID: 1, kind: .period,
-                                                          validFrom: now.addingTimeInterval(-86_400),
-                                                          validUntil: now.addingTimeInterval(86_400 * 14), issuedAt: now))
+            for (index, token) in shown.prefix(count).enumerated() {
                 let code = SyntheticScene.PlacedCode(matrix: try QRMatrix(text: token),
                                                      centreX: Double(width) / 2, centreY: Double(height) / 2,
                                                      moduleSize: Double(min(width, height)) / 80)
@@ -73,7 +74,32 @@ extension KioskdBench {
             } catch {
                 throw ValidationError("cannot write \(out): \((error as NSError).localizedDescription)")
             }
-            Output.error("wrote \(passIDs.count) frames of \(width)x\(height) to \(out)")
+            Output.error("wrote \(count) frames of \(width)x\(height) to \(out)")
+        }
+
+        /// Period passes of the `checkin` cache, signed with its fixed key (none refunded: `checkin`
+        /// makes every fourth pass a time pass and every 97th refunded).
+        static func cachedPasses() throws -> [String] {
+            let signer = try CheckIn.signer()
+            var generator = SeededGenerator(seed: 1)
+            let now = Date()
+            return try CheckIn.passIDs(count: 5_000, using: &generator).enumerated()
+                .filter { $0.offset % 4 != 0 && $0.offset % 97 != 0 }.prefix(1_000).map { _, passID in
+                    try signer.signText(PassToken(keyID: signer.keyID, passID: passID, storeID: 1, kind: .period,
+                                                  validFrom: now.addingTimeInterval(-86_400),
+                                                  validUntil: now.addingTimeInterval(86_400 * 14), issuedAt: now))
+                }
+        }
+
+        /// The period passes among a file's tokens, in the file's order (a period pass admits any
+        /// number of visits, so each scan is an entry or an exit, never a deny).
+        static func periodPasses(in path: String) throws -> [String] {
+            let text: String
+            do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
+                throw ValidationError("cannot read \(path): \((error as NSError).localizedDescription)")
+            }
+            return text.split(whereSeparator: \.isNewline).map(String.init)
+                .filter { (try? PassToken.parse(text: $0))?.token.kind == .period }
         }
     }
 }
