@@ -57,7 +57,7 @@ extension KioskdBench {
         func run() throws {
             guard let size = parsedSize else { throw ValidationError("bad --size") }
             let (width, height) = (size.width, size.height)
-            let shown = try tokens.map(Self.periodPasses(in:)) ?? Self.cachedPasses()
+            let shown = try tokens.map(Self.periodPasses(in:)) ?? Self.cachedPasses(count: count)
             guard shown.count >= count else {
                 throw ValidationError("\(tokens ?? "the cache") has \(shown.count) period passes; --count \(count) needs as many")
             }
@@ -79,12 +79,12 @@ extension KioskdBench {
 
         /// Period passes of the `checkin` cache, signed with its fixed key (none refunded: `checkin`
         /// makes every fourth pass a time pass and every 97th refunded).
-        static func cachedPasses() throws -> [String] {
+        static func cachedPasses(count: Int) throws -> [String] {
             let signer = try CheckIn.signer()
             var generator = SeededGenerator(seed: 1)
             let now = Date()
-            return try CheckIn.passIDs(count: 5_000, using: &generator).enumerated()
-                .filter { $0.offset % 4 != 0 && $0.offset % 97 != 0 }.prefix(1_000).map { _, passID in
+            return try CheckIn.passIDs(count: count * 5, using: &generator).enumerated()
+                .filter { $0.offset % 4 != 0 && $0.offset % 97 != 0 }.prefix(count).map { _, passID in
                     try signer.signText(PassToken(keyID: signer.keyID, passID: passID, storeID: 1, kind: .period,
                                                   validFrom: now.addingTimeInterval(-86_400),
                                                   validUntil: now.addingTimeInterval(86_400 * 14), issuedAt: now))

@@ -101,14 +101,7 @@ public struct StateDirectory: Sendable {
     /// copy's path.
     public func savePinnedCA(_ data: Data) throws(PinnedCAError) -> String {
         do {
-            try prepare()
-            let temporary = pinnedCAPath + ".tmp"
-            try data.write(to: URL(fileURLWithPath: temporary))
-            try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: temporary)
-            if rename(temporary, pinnedCAPath) != 0 {
-                throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: pinnedCAPath])
-            }
-            try handOverToOwner()
+            try writeAtomically(data, to: pinnedCAPath, permissions: 0o644)
         } catch {
             throw .unwritable(pinnedCAPath, (error as NSError).localizedDescription)
         }
@@ -122,10 +115,16 @@ public struct StateDirectory: Sendable {
 
     /// Writes the credentials atomically (temporary file, fsync, rename) with mode 0600.
     public func saveDevice(_ credentials: DeviceCredentials) throws {
+        try writeAtomically(try WireCoding.encoder().encode(credentials), to: devicePath, permissions: 0o600)
+    }
+
+    /// Writes a file of the directory atomically (a temporary file, fsync, rename) with these
+    /// permissions, and gives it to the directory's owner: after a power cut it is the old file or
+    /// the whole new one, never a credentials file naming a CA copy that is still empty.
+    private func writeAtomically(_ data: Data, to target: String, permissions: Int) throws {
         try prepare()
-        let data = try WireCoding.encoder().encode(credentials)
-        let temporary = devicePath + ".tmp"
-        guard FileManager.default.createFile(atPath: temporary, contents: nil, attributes: [.posixPermissions: 0o600]) else {
+        let temporary = target + ".tmp"
+        guard FileManager.default.createFile(atPath: temporary, contents: nil, attributes: [.posixPermissions: permissions]) else {
             throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: temporary])
         }
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: temporary))
@@ -133,8 +132,8 @@ public struct StateDirectory: Sendable {
         try handle.write(contentsOf: data)
         try handle.synchronize()
         try handle.close()
-        if rename(temporary, devicePath) != 0 {
-            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: devicePath])
+        if rename(temporary, target) != 0 {
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: target])
         }
         try handOverToOwner()
     }
