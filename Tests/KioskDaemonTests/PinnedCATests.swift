@@ -107,11 +107,21 @@ struct PinnedCATests {
                                            "--ca-file", folder.appendingPathComponent("san.cnf").path])
         #expect(notPEM.status == 1)
         #expect(notPEM.stderr.contains("holds no PEM certificate"), "\(notPEM.stderr)")
+        for (path, reason) in [("/dev/zero", "not a regular file"), (folder.path, "not a regular file"),
+                               (folder.appendingPathComponent("huge.pem").path, "over 1 MiB, too large")] {
+            if path.hasSuffix("huge.pem") {
+                FileManager.default.createFile(atPath: path, contents: Data(count: StateDirectory.maximumCASize + 1))
+            }
+            let refused = try await Kioskd.run(["enroll", "--state-dir", state, "--server", front.url, "--code", "GOOD-CODE", "--ca-file", path])
+            #expect(refused.status == 1)
+            #expect(refused.stderr.contains("cannot read the CA file \(path): \(reason)"), "\(refused.stderr)")
+        }
         #expect(upstream.requests.isEmpty, "no request reached the server through a refused handshake")
 
         // Pinned: enrolled, with the first sync, and the CA kept in the state directory.
         let enrolled = try await Kioskd.run(["enroll", "--state-dir", state, "--server", front.url, "--code", "GOOD-CODE", "--ca-file", ca])
         #expect(enrolled.status == 0, "\(enrolled.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: state + "/server-ca.pem.tmp"), "no temporary file left")
         #expect(enrolled.stdout.contains("first sync: 1 tickets"), "\(enrolled.stdout)")
         let directory = StateDirectory(path: state)
         let device = try #require(try directory.loadDevice())

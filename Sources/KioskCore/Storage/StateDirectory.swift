@@ -58,6 +58,8 @@ public struct StateDirectory: Sendable {
 
     public var databasePath: String { path + "/kiosk.sqlite" }
     public var devicePath: String { path + "/device.json" }
+    /// The largest CA file `readCA` accepts.
+    public static let maximumCASize = 1 << 20
     /// The pinned CA's copy: the service reads it from here, whatever becomes of the admin's file.
     public var pinnedCAPath: String { path + "/server-ca.pem" }
 
@@ -89,6 +91,15 @@ public struct StateDirectory: Sendable {
 
     /// The CA file an admin pins, read and checked before anything is enrolled: PEM certificates.
     public static func readCA(from source: String) throws(PinnedCAError) -> Data {
+        // A regular file of a sane size (the system's whole bundle is about 200 kB): not a device
+        // that never ends, not a directory. Symbolic links, as in /etc/ssl/certs, are followed.
+        let resolved = URL(fileURLWithPath: source).resolvingSymlinksInPath().path
+        if let attributes = try? FileManager.default.attributesOfItem(atPath: resolved) {
+            guard attributes[.type] as? FileAttributeType == .typeRegular else { throw .unreadable(source, "not a regular file") }
+            guard ((attributes[.size] as? NSNumber)?.intValue ?? 0) <= maximumCASize else {
+                throw .unreadable(source, "over \(maximumCASize >> 20) MiB, too large for CA certificates")
+            }
+        }
         let data: Data
         do { data = try Data(contentsOf: URL(fileURLWithPath: source)) } catch {
             throw .unreadable(source, (error as NSError).localizedDescription)
